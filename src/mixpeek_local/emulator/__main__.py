@@ -1,0 +1,69 @@
+"""Run the emulator from a shell: python -m mixpeek_local.emulator --port 8080 --documents 3000."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+
+from .seed import seed_collection
+from .server import Emulator
+from .store import Store
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(prog="python -m mixpeek_local.emulator", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--documents", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--namespace", default="ns_demo")
+    parser.add_argument("--collection-id", default="col_demo000001")
+    parser.add_argument("--collection-name", default="product-media")
+    parser.add_argument("--api-key", default=os.environ.get("MIXPEEK_API_KEY", "mxp_test_key"))
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every listing")
+    parser.add_argument("--strict-body", action="store_true", help="refuse unknown body keys with 422")
+    return parser.parse_args(argv)
+
+
+def build(args: argparse.Namespace) -> Emulator:
+    """A seeded, not yet started emulator for the given options."""
+    store = Store()
+    seed_collection(
+        store,
+        documents=args.documents,
+        seed=args.seed,
+        namespace=args.namespace,
+        collection_id=args.collection_id,
+        collection_name=args.collection_name,
+    )
+    return Emulator(
+        store,
+        api_key=args.api_key,
+        port=args.port,
+        latency=args.latency,
+        host=args.host,
+        strict_body=args.strict_body,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve until interrupted."""
+    args = parse_args(argv)
+    emulator = build(args).start()
+    print(
+        f"Mixpeek emulator at {emulator.sdk_base_url}: collection {args.collection_id} "
+        f"({args.documents} documents) in namespace {args.namespace}. Ctrl-C stops it."
+    )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,244 @@
+"""The emulator's HTTP/1.1 server (stdlib only) with socket-level fault injection and an access log."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from .api import Api, Response
+from .faults import Fault, FaultQueue
+from .routes import ROUTES
+from .store import Store
+
+INVALID_JSON = b"<html><body>502 Bad Gateway: upstream answered garbage</body></html>"
+SOCKET_ERRORS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One access-log entry (never holds the Authorization header)."""
+
+    method: str
+    path: str
+    status: int
+    namespace: str | None
+    body_bytes: int
+    query: str = ""
+    response_bytes: int = 0
+    fault: str | None = None
+
+
+class Emulator:
+    """A Mixpeek API emulator on 127.0.0.1, serving a Store; usable as a context manager."""
+
+    def __init__(
+        self,
+        store: Store,
+        api_key: str = "mxp_test_key",
+        port: int = 0,
+        latency: float = 0.0,
+        host: str = "127.0.0.1",
+        strict_body: bool = False,
+    ) -> None:
+        self.store = store
+        self.api_key = api_key
+        self.latency = latency
+        self.requests: list[RequestRecord] = []
+        self.api = Api(store, api_key, ROUTES, strict_body=strict_body)
+        self._host, self._port = host, port
+        self._faults = FaultQueue()
+        self._log_lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        """The bound port (after start)."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not running; call start() first")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """Root URL without /v1, e.g. http://127.0.0.1:PORT."""
+        return f"http://{self._host}:{self.port}"
+
+    @property
+    def sdk_base_url(self) -> str:
+        """Root URL with /v1, as the official SDK's Mixpeek(base_url=...) needs."""
+        return f"{self.base_url}/v1"
+
+    @property
+    def faults_injected(self) -> Counter[str]:
+        """How many times each fault kind was actually applied."""
+        return self._faults.applied
+
+    def inject(self, fault: Fault) -> None:
+        """Queue a fault for the next matching request(s)."""
+        self._faults.add(fault)
+
+    def clear_faults(self) -> None:
+        """Drop every queued fault."""
+        self._faults.clear()
+
+    def request_count(self, path_contains: str = "") -> int:
+        """How many logged requests have a path containing `path_contains`."""
+        with self._log_lock:
+            return sum(1 for r in self.requests if path_contains in r.path)
+
+    def start(self) -> Emulator:
+        """Bind and serve in a background thread."""
+        if self._server is not None:
+            return self
+        self._server = _Server((self._host, self._port), _Handler)
+        self._server.emulator = self
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server, self._thread = None, None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def record(self, entry: RequestRecord) -> None:
+        """Append to the access log."""
+        with self._log_lock:
+            self.requests.append(entry)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+    emulator: Emulator
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+    timeout = 60
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def _serve(self) -> None:
+        emulator = self.server.emulator
+        body = self._read_body()
+        url = urlsplit(self.path)
+        fault = emulator._faults.take(url.path)
+        kind = fault.kind if fault else None
+        response = self._respond(emulator, fault, body)
+        payload = b"" if response is None else _encode(response, kind)
+        status = 0 if response is None else response.status
+        sent = len(payload) // 2 if kind == "truncate" else len(payload)
+        namespace = self.headers.get("X-Namespace")
+        emulator.record(RequestRecord(self.command, url.path, status, namespace, len(body), url.query, sent, kind))
+        if response is None:
+            self.close_connection = True
+            return
+        try:
+            self._send(response, payload, kind)
+        except SOCKET_ERRORS:
+            self.close_connection = True
+
+    def _respond(self, emulator: Emulator, fault: Fault | None, body: bytes) -> Response | None:
+        if fault is not None and fault.kind == "drop":
+            return None
+        if fault is not None and fault.kind == "status":
+            payload, headers = fault.error_response(self.command)
+            return Response(fault.status, payload, headers)
+        if fault is not None and fault.kind == "delay":
+            time.sleep(fault.delay)
+        response = emulator.api.handle(self.command, self.path, self.headers, body)
+        if _is_listing(self.command, self.path):
+            time.sleep(max(emulator.latency, 0.0))
+        return self._repeat(emulator, fault, response, body)
+
+    def _repeat(self, emulator: Emulator, fault: Fault | None, response: Response, body: bytes) -> Response:
+        if response.status != 200 or not isinstance(response.body, dict):
+            return response
+        armed = fault is not None and fault.kind == "repeat_cursor"
+        if not armed and not emulator._faults.repeat_pending:
+            return response
+        cursor = _request_cursor(self.path, body)
+        rewritten = emulator._faults.repeat_cursor(response.body, cursor, armed)
+        return Response(response.status, rewritten, response.headers)
+
+    def _send(self, response: Response, payload: bytes, kind: str | None) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        if kind == "truncate":
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload[: len(payload) // 2] if kind == "truncate" else payload)
+        self.wfile.flush()
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _read_chunked(self) -> bytes:
+        chunks = []
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                self.rfile.readline()
+                return b"".join(chunks)
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+
+
+def _is_listing(method: str, target: str) -> bool:
+    path = urlsplit(target).path.rstrip("/")
+    return path.endswith("/documents/list") or (method == "GET" and path.endswith("/documents"))
+
+
+def _encode(response: Response, kind: str | None) -> bytes:
+    if kind == "invalid_json":
+        return INVALID_JSON
+    return json.dumps(response.body, separators=(",", ":")).encode()
+
+
+def _request_cursor(target: str, body: bytes) -> str | None:
+    with contextlib.suppress(ValueError, UnicodeDecodeError):
+        parsed = json.loads(body) if body.strip() else None
+        if isinstance(parsed, dict) and isinstance(parsed.get("cursor"), str):
+            return parsed["cursor"]
+    query = dict(parse_qsl(urlsplit(target).query))
+    return next((query[k] for k in ("cursor", "next_cursor", "after") if query.get(k)), None)

@@ -1,0 +1,180 @@
+"""Mixpeek documents to staged rows: typed fields, a content hash, the whole document kept as sent."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024 - 64 * 1024
+MAX_EXCERPT_CHARS = 2000
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+WATERMARK_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+@dataclass
+class Reject:
+    """A document that cannot be stored, with the reason, kept for the rejects table."""
+
+    document_id: str | None
+    reason: str
+    excerpt: str
+
+
+@dataclass
+class StagedPage:
+    """One page converted: JSON text ready to bind, plus what the run needs to know about it."""
+
+    rows_json: list[str] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    newest: datetime | None = None
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """An ISO-8601 string as naive UTC, or None when missing or malformed."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+def format_timestamp(value: datetime | None) -> str | None:
+    """Naive UTC datetime as text Snowflake casts to TIMESTAMP_NTZ."""
+    return value.strftime(TIMESTAMP_FORMAT) if value else None
+
+
+def format_watermark(value: datetime) -> str:
+    """Naive UTC datetime in the ISO form Mixpeek stores in _internal.updated_at."""
+    return value.strftime(WATERMARK_FORMAT)
+
+
+def _get(obj: object, *path: str) -> Any:
+    for key in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _source_url(doc: dict[str, Any]) -> str | None:
+    url = _text(_get(doc, "_internal", "processing", "source_url"))
+    if url:
+        return url
+    for blobs in (_get(doc, "_internal", "source_blobs"), doc.get("document_blobs")):
+        for blob in blobs if isinstance(blobs, list) else []:
+            if isinstance(blob, dict) and blob.get("role", "source") == "source" and _text(blob.get("url")):
+                return blob["url"]
+    return None
+
+
+def _size(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def typed_fields(doc: dict[str, Any]) -> dict[str, Any]:
+    """The typed columns a BI user queries, read defensively from the document."""
+    internal = doc.get("_internal") if isinstance(doc.get("_internal"), dict) else {}
+    lineage = internal.get("lineage") if isinstance(internal.get("lineage"), dict) else {}
+    return {
+        "document_id": doc["document_id"],
+        "collection_id": _text(doc.get("collection_id")) or _text(internal.get("collection_id")),
+        "namespace_id": _text(internal.get("namespace_id")),
+        "created_at": format_timestamp(parse_timestamp(internal.get("created_at"))),
+        "updated_at": format_timestamp(parse_timestamp(internal.get("updated_at"))),
+        "modality": _text(internal.get("modality")),
+        "mime_type": _text(internal.get("mime_type")) or _text(_get(internal, "processing", "detected_mime_type")),
+        "source_url": _source_url(doc),
+        "source_object_id": _text(lineage.get("source_object_id")),
+        "root_object_id": _text(lineage.get("root_object_id")),
+        "root_bucket_id": _text(lineage.get("root_bucket_id")),
+        "size_bytes": _size(internal.get("size_bytes")),
+    }
+
+
+def excerpt(doc: object) -> str:
+    """A bounded, printable excerpt of a document for the rejects table."""
+    try:
+        text = json.dumps(doc, default=repr, ensure_ascii=True)
+    except (ValueError, RecursionError):
+        text = repr(doc)
+    return text[:MAX_EXCERPT_CHARS]
+
+
+def canonical_json(doc: object) -> str:
+    """Deterministic JSON (sorted keys, no spaces): the stored text and the hash input."""
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _document_id(doc: object) -> str | None:
+    value = doc.get("document_id") if isinstance(doc, dict) else None
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _problem(doc: object) -> tuple[str | None, str]:
+    """Serialise one document, returning (canonical JSON, '') or (None, reason)."""
+    if not isinstance(doc, dict):
+        return None, f"document is a JSON {type(doc).__name__}, not an object"
+    if _document_id(doc) is None:
+        return None, "document_id is missing, empty or not a string"
+    try:
+        text = canonical_json(doc)
+        size = len(text.encode("utf-8"))
+    except ValueError:
+        return None, "document holds NaN or Infinity, which a Snowflake VARIANT cannot store"
+    except UnicodeEncodeError:
+        return None, "document holds invalid Unicode (an unpaired surrogate escape)"
+    except RecursionError:
+        return None, "document is nested too deeply to serialise"
+    if size > MAX_DOCUMENT_BYTES:
+        return None, f"document is {size} bytes; a Snowflake VARIANT holds at most {MAX_DOCUMENT_BYTES} here"
+    return text, ""
+
+
+def stage_row(doc: dict[str, Any], text: str) -> str:
+    """The JSON object bound into the stage: typed fields, content hash, and the document text."""
+    fields = typed_fields(doc)
+    fields["content_hash"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return json.dumps(fields, ensure_ascii=False)[:-1] + ',"document":' + text + "}"
+
+
+def convert_page(documents: list[object]) -> StagedPage:
+    """Convert one page of documents into stage rows and rejects."""
+    page = StagedPage()
+    for doc in documents:
+        text, reason = _problem(doc)
+        if text is None:
+            page.rejects.append(Reject(_document_id(doc), reason, excerpt(doc)))
+            continue
+        row = stage_row(doc, text)
+        page.rows_json.append(row)
+        updated = parse_timestamp(_get(doc, "_internal", "updated_at"))
+        if updated and (page.newest is None or updated > page.newest):
+            page.newest = updated
+    return page
+
+
+def chunk_rows(rows: list[str], max_chars: int) -> list[tuple[str, int]]:
+    """Join rows into JSON arrays of at most max_chars each (a larger row goes alone), with their row counts."""
+    chunks: list[tuple[str, int]] = []
+    current: list[str] = []
+    size = 2
+    for row in rows:
+        if current and size + len(row) + 1 > max_chars:
+            chunks.append(("[" + ",".join(current) + "]", len(current)))
+            current, size = [], 2
+        current.append(row)
+        size += len(row) + 1
+    if current:
+        chunks.append(("[" + ",".join(current) + "]", len(current)))
+    return chunks

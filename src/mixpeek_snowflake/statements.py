@@ -1,0 +1,243 @@
+"""Every SQL statement the sync runs: text with qmark parameters over validated, quoted identifiers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .identifiers import TableName, quote
+from .tables import DOCUMENTS, REJECTS, RUNS, STAGE, STATE, TYPED_COLUMNS, Column, TableSpec
+
+TYPED_NAMES = [c.name for c in TYPED_COLUMNS]
+RUN_COUNTERS = (
+    "DOCUMENTS_SEEN",
+    "INSERTED",
+    "UPDATED",
+    "UNCHANGED",
+    "DELETED",
+    "REJECTED",
+    "PAGES",
+    "API_REQUESTS",
+    "RETRIES",
+)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _column_ddl(column: Column) -> str:
+    null = " NOT NULL" if column.not_null else ""
+    return f"{quote(column.name)} {column.type}{null} COMMENT {_literal(column.comment)}"
+
+
+def create_table(spec: TableSpec, table: TableName) -> str:
+    """CREATE TABLE IF NOT EXISTS with every column, type and comment of the spec."""
+    kind = "TRANSIENT TABLE" if spec.transient else "TABLE"
+    columns = ",\n  ".join(_column_ddl(c) for c in spec.columns)
+    return f"CREATE {kind} IF NOT EXISTS {table.sql} (\n  {columns}\n) COMMENT = {_literal(spec.comment)}"
+
+
+CURRENT_CONTEXT = "SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()"
+BEGIN = "BEGIN"
+COMMIT = "COMMIT"
+ROLLBACK = "ROLLBACK"
+
+
+@dataclass(frozen=True)
+class SyncTables:
+    """The fully qualified tables one sync touches: the target and its schema's bookkeeping."""
+
+    target: TableName
+    stage: TableName
+    state: TableName
+    runs: TableName
+    rejects: TableName
+
+    @classmethod
+    def beside(cls, target: TableName) -> SyncTables:
+        """The target plus the bookkeeping tables in the target's schema."""
+        return cls(
+            target=target,
+            stage=target.sibling(STAGE.name),
+            state=target.sibling(STATE.name),
+            runs=target.sibling(RUNS.name),
+            rejects=target.sibling(REJECTS.name),
+        )
+
+    def creation(self) -> list[str]:
+        """DDL for every table, run before any transaction (DDL commits in Snowflake)."""
+        pairs = ((DOCUMENTS, self.target), (STAGE, self.stage), (STATE, self.state), (RUNS, self.runs))
+        return [create_table(spec, table) for spec, table in (*pairs, (REJECTS, self.rejects))]
+
+    def insert_run(self) -> str:
+        """Params: run_id, collection, target, mode, dry_run, started_at."""
+        return (
+            f"INSERT INTO {self.runs.sql} (RUN_ID, COLLECTION_ID, TARGET_TABLE, MODE, STATUS, DRY_RUN, STARTED_AT) "
+            "SELECT ?, ?, ?, ?, 'RUNNING', ?, TO_TIMESTAMP_NTZ(?)"
+        )
+
+    def finish_run(self) -> str:
+        """Params: status, finished_at, collection, mode, *RUN_COUNTERS, duration, error, summary JSON, run_id."""
+        counters = ", ".join(f"{name} = ?" for name in RUN_COUNTERS)
+        return (
+            f"UPDATE {self.runs.sql} SET STATUS = ?, FINISHED_AT = TO_TIMESTAMP_NTZ(?), COLLECTION_ID = ?, "
+            f"MODE = ?, {counters}, DURATION_SECONDS = ?, ERROR = ?, SUMMARY = PARSE_JSON(?) WHERE RUN_ID = ?"
+        )
+
+    def ensure_state(self) -> str:
+        """Params: collection, target."""
+        return (
+            f"MERGE INTO {self.state.sql} USING (SELECT ? AS COLLECTION_ID, ? AS TARGET_TABLE) s "
+            f"ON {self.state.sql}.COLLECTION_ID = s.COLLECTION_ID AND {self.state.sql}.TARGET_TABLE = s.TARGET_TABLE "
+            "WHEN NOT MATCHED THEN INSERT (COLLECTION_ID, TARGET_TABLE) VALUES (s.COLLECTION_ID, s.TARGET_TABLE)"
+        )
+
+    def acquire_lease(self) -> str:
+        """Params: run_id, expires_at, collection, target, now. Updates one row when the lease was free."""
+        return (
+            f"UPDATE {self.state.sql} SET LEASE_RUN_ID = ?, LEASE_EXPIRES_AT = TO_TIMESTAMP_NTZ(?) "
+            "WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? "
+            "AND (LEASE_RUN_ID IS NULL OR LEASE_EXPIRES_AT < TO_TIMESTAMP_NTZ(?))"
+        )
+
+    def read_state(self) -> str:
+        """Params: collection, target."""
+        return (
+            "SELECT WATERMARK, EVENTS_CURSOR, LEASE_RUN_ID, LEASE_EXPIRES_AT "
+            f"FROM {self.state.sql} WHERE COLLECTION_ID = ? AND TARGET_TABLE = ?"
+        )
+
+    def release_lease(self) -> str:
+        """Params: collection, target, run_id."""
+        return (
+            f"UPDATE {self.state.sql} SET LEASE_RUN_ID = NULL, LEASE_EXPIRES_AT = NULL "
+            "WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? AND LEASE_RUN_ID = ?"
+        )
+
+    def advance_state(self) -> str:
+        """Params: watermark, cursor, run_id, now, is_full, now, collection, target, run_id. Releases the lease."""
+        return (
+            f"UPDATE {self.state.sql} SET WATERMARK = ?, EVENTS_CURSOR = ?, LAST_RUN_ID = ?, "
+            "LAST_SUCCESS_AT = TO_TIMESTAMP_NTZ(?), "
+            "LAST_FULL_SYNC_AT = CASE WHEN ? THEN TO_TIMESTAMP_NTZ(?) ELSE LAST_FULL_SYNC_AT END, "
+            "LEASE_RUN_ID = NULL, LEASE_EXPIRES_AT = NULL "
+            "WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? AND LEASE_RUN_ID = ?"
+        )
+
+    def stage_documents(self) -> str:
+        """Params: run_id, first seq, JSON array of records.stage_row objects."""
+        names = ", ".join(TYPED_NAMES)
+        values = ", ".join(_from_row(c) for c in TYPED_COLUMNS)
+        return (
+            f"INSERT INTO {self.stage.sql} (RUN_ID, OP, SEQ, {names}) "
+            f"SELECT ?, 'U', ? + f.INDEX, {values} FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f"
+        )
+
+    def stage_deletions(self) -> str:
+        """Params: run_id, first seq, JSON array of document ids deleted in Mixpeek."""
+        return (
+            f"INSERT INTO {self.stage.sql} (RUN_ID, OP, SEQ, DOCUMENT_ID) "
+            "SELECT ?, 'D', ? + f.INDEX, f.VALUE::VARCHAR FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f"
+        )
+
+    def stage_rejects(self) -> str:
+        """Params: run_id, first seq, JSON array of {document_id, reason, excerpt}."""
+        return (
+            f"INSERT INTO {self.stage.sql} (RUN_ID, OP, SEQ, DOCUMENT_ID, REASON, EXCERPT) "
+            "SELECT ?, 'R', ? + f.INDEX, f.VALUE:document_id::VARCHAR, f.VALUE:reason::VARCHAR, "
+            "f.VALUE:excerpt::VARCHAR FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f"
+        )
+
+    def clear_stage(self) -> str:
+        """Params: run_id."""
+        return f"DELETE FROM {self.stage.sql} WHERE RUN_ID = ?"
+
+    def clear_abandoned_stage(self) -> str:
+        """Params: collection, target, run_id. Rows left by earlier crashed runs of this pair."""
+        return (
+            f"DELETE FROM {self.stage.sql} WHERE RUN_ID IN (SELECT RUN_ID FROM {self.runs.sql} "
+            "WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? AND RUN_ID <> ?)"
+        )
+
+    def _latest(self) -> str:
+        """Newest staged version of each document. Params: synced_at, run_id (synced_at, run_id, run_id)."""
+        names = ", ".join(TYPED_NAMES)
+        return (
+            f"SELECT {names}, TO_TIMESTAMP_NTZ(?) AS SYNCED_AT, ? AS SYNC_RUN_ID FROM {self.stage.sql} "
+            "WHERE RUN_ID = ? AND OP = 'U' "
+            "QUALIFY ROW_NUMBER() OVER (PARTITION BY DOCUMENT_ID ORDER BY UPDATED_AT DESC NULLS LAST, SEQ DESC) = 1"
+        )
+
+    def plan(self) -> str:
+        """Params: synced_at, run_id, run_id. Counts: distinct, inserts, updates, undeletes."""
+        t = self.target.sql
+        return (
+            f"SELECT COUNT(*), COUNT_IF({t}.DOCUMENT_ID IS NULL), "
+            f"COUNT_IF({t}.DOCUMENT_ID IS NOT NULL AND ({_changed(t, 's')})), "
+            f"COUNT_IF({t}.DOCUMENT_ID IS NOT NULL AND {t}.IS_DELETED) "
+            f"FROM ({self._latest()}) s LEFT JOIN {t} ON {t}.DOCUMENT_ID = s.DOCUMENT_ID"
+        )
+
+    def merge(self) -> str:
+        """Params: synced_at, run_id, run_id. Inserts new documents, rewrites changed or returning ones."""
+        t = self.target.sql
+        updates = ", ".join(f"{name} = s.{name}" for name in TYPED_NAMES)
+        names = ", ".join(TYPED_NAMES)
+        values = ", ".join(f"s.{name}" for name in TYPED_NAMES)
+        return (
+            f"MERGE INTO {t} USING ({self._latest()}) s ON {t}.DOCUMENT_ID = s.DOCUMENT_ID "
+            f"WHEN MATCHED AND ({_changed(t, 's')}) THEN UPDATE SET {updates}, IS_DELETED = FALSE, "
+            "DELETED_AT = NULL, LAST_SYNCED_AT = s.SYNCED_AT, LAST_RUN_ID = s.SYNC_RUN_ID "
+            f"WHEN NOT MATCHED THEN INSERT ({names}, IS_DELETED, FIRST_SYNCED_AT, LAST_SYNCED_AT, LAST_RUN_ID) "
+            f"VALUES ({values}, FALSE, s.SYNCED_AT, s.SYNCED_AT, s.SYNC_RUN_ID)"
+        )
+
+    def _gone(self, full: bool) -> str:
+        """Rows of the collection to mark deleted. Params: collection, run_id (, run_id when incremental)."""
+        t = self.target.sql
+        seen = (
+            f"NOT EXISTS (SELECT 1 FROM {self.stage.sql} u WHERE u.RUN_ID = ? AND u.OP = 'U' "
+            f"AND u.DOCUMENT_ID = {t}.DOCUMENT_ID)"
+        )
+        scope = f"{t}.COLLECTION_ID = ? AND NOT {t}.IS_DELETED"
+        if full:
+            return f"{scope} AND {seen}"
+        deleted = (
+            f"EXISTS (SELECT 1 FROM {self.stage.sql} d WHERE d.RUN_ID = ? AND d.OP = 'D' "
+            f"AND d.DOCUMENT_ID = {t}.DOCUMENT_ID)"
+        )
+        return f"{scope} AND {deleted} AND {seen}"
+
+    def count_deletions(self, full: bool) -> str:
+        """Params: as mark_deleted without its first three."""
+        return f"SELECT COUNT(*) FROM {self.target.sql} WHERE {self._gone(full)}"
+
+    def mark_deleted(self, full: bool) -> str:
+        """Params: deleted_at, last_synced_at, run_id, collection, run_id (, run_id when incremental)."""
+        return (
+            f"UPDATE {self.target.sql} SET IS_DELETED = TRUE, DELETED_AT = TO_TIMESTAMP_NTZ(?), "
+            f"LAST_SYNCED_AT = TO_TIMESTAMP_NTZ(?), LAST_RUN_ID = ? WHERE {self._gone(full)}"
+        )
+
+    def keep_rejects(self) -> str:
+        """Params: collection, target, rejected_at, run_id."""
+        return (
+            f"INSERT INTO {self.rejects.sql} (RUN_ID, COLLECTION_ID, TARGET_TABLE, DOCUMENT_ID, REASON, EXCERPT, "
+            f"REJECTED_AT) SELECT RUN_ID, ?, ?, DOCUMENT_ID, REASON, EXCERPT, TO_TIMESTAMP_NTZ(?) "
+            f"FROM {self.stage.sql} WHERE RUN_ID = ? AND OP = 'R'"
+        )
+
+
+def _changed(target: str, source: str) -> str:
+    return f"{target}.CONTENT_HASH IS DISTINCT FROM {source}.CONTENT_HASH OR {target}.IS_DELETED"
+
+
+def _from_row(column: Column) -> str:
+    key = column.name.lower()
+    if column.name == "METADATA":
+        return "f.VALUE:document:metadata"
+    if column.type == "VARIANT":
+        return f"f.VALUE:{key}"
+    if column.type == "TIMESTAMP_NTZ":
+        return f"TO_TIMESTAMP_NTZ(f.VALUE:{key}::VARCHAR)"
+    return f"f.VALUE:{key}::{column.type}"

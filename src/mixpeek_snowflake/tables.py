@@ -1,0 +1,139 @@
+"""The bundle's tables: names, columns, types and comments, the one source the DDL is made from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    comment: str
+    not_null: bool = False
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    comment: str
+    columns: tuple[Column, ...]
+    transient: bool = False
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+TYPED_COLUMNS = (
+    Column("DOCUMENT_ID", "VARCHAR", "Mixpeek document id (doc_…); one row per document", not_null=True),
+    Column("COLLECTION_ID", "VARCHAR", "Mixpeek collection id (col_…)"),
+    Column("NAMESPACE_ID", "VARCHAR", "Mixpeek namespace id (_internal.namespace_id)"),
+    Column("CREATED_AT", "TIMESTAMP_NTZ", "When Mixpeek created the document (_internal.created_at, UTC)"),
+    Column("UPDATED_AT", "TIMESTAMP_NTZ", "When Mixpeek last changed the document (_internal.updated_at, UTC)"),
+    Column("MODALITY", "VARCHAR", "video, image, audio, text … (_internal.modality)"),
+    Column("MIME_TYPE", "VARCHAR", "MIME type of the source file (_internal.mime_type)"),
+    Column("SOURCE_URL", "VARCHAR", "URL of the source file (_internal.processing.source_url or source blob)"),
+    Column("SOURCE_OBJECT_ID", "VARCHAR", "Bucket object the document came from (_internal.lineage)"),
+    Column("ROOT_OBJECT_ID", "VARCHAR", "Root object of the lineage chain (_internal.lineage)"),
+    Column("ROOT_BUCKET_ID", "VARCHAR", "Bucket of the root object (_internal.lineage)"),
+    Column("SIZE_BYTES", "NUMBER(38,0)", "Size of the source file in bytes (_internal.size_bytes)"),
+    Column("METADATA", "VARIANT", "User metadata of the document (its root metadata object)"),
+    Column("DOCUMENT", "VARIANT", "The whole document as Mixpeek returned it"),
+    Column(
+        "CONTENT_HASH",
+        "VARCHAR",
+        "SHA-256 of the document's canonical JSON; a row is rewritten only when it changes",
+    ),
+)
+
+DOCUMENTS = TableSpec(
+    name="MIXPEEK_DOCUMENTS",
+    comment="Mixpeek documents synced by sync_mixpeek_collection: one row per document id",
+    columns=(
+        *TYPED_COLUMNS,
+        Column("IS_DELETED", "BOOLEAN", "TRUE once the document is gone from Mixpeek", not_null=True),
+        Column("DELETED_AT", "TIMESTAMP_NTZ", "When a sync first found the document gone (UTC)"),
+        Column("FIRST_SYNCED_AT", "TIMESTAMP_NTZ", "When a sync first wrote the row (UTC)", not_null=True),
+        Column("LAST_SYNCED_AT", "TIMESTAMP_NTZ", "When a sync last wrote the row (UTC)", not_null=True),
+        Column("LAST_RUN_ID", "VARCHAR", "Run (MIXPEEK_SYNC_RUNS.RUN_ID) that last wrote the row", not_null=True),
+    ),
+)
+
+STAGE = TableSpec(
+    name="MIXPEEK_SYNC_STAGE",
+    comment="Rows fetched by running syncs, keyed by run id; emptied when each run ends",
+    transient=True,
+    columns=(
+        Column("RUN_ID", "VARCHAR", "Run that staged the row", not_null=True),
+        Column(
+            "OP",
+            "VARCHAR",
+            "U: document to upsert, D: id deleted in Mixpeek, R: rejected document",
+            not_null=True,
+        ),
+        Column("SEQ", "NUMBER(38,0)", "Arrival order within the run; the later of two equal versions wins"),
+        *TYPED_COLUMNS,
+        Column("REASON", "VARCHAR", "Why a document was rejected (OP = R)"),
+        Column("EXCERPT", "VARCHAR", "Start of a rejected document (OP = R)"),
+    ),
+)
+
+STATE = TableSpec(
+    name="MIXPEEK_SYNC_STATE",
+    comment="Per (collection, target table): watermark, change-feed cursor and the run lease",
+    columns=(
+        Column("COLLECTION_ID", "VARCHAR", "Mixpeek collection id", not_null=True),
+        Column("TARGET_TABLE", "VARCHAR", "Fully qualified target table", not_null=True),
+        Column("WATERMARK", "VARCHAR", "Newest _internal.updated_at applied (ISO-8601 UTC)"),
+        Column("EVENTS_CURSOR", "VARCHAR", "Position in Mixpeek's change feed (/v1/events) already applied"),
+        Column("LAST_RUN_ID", "VARCHAR", "Last run that committed"),
+        Column("LAST_SUCCESS_AT", "TIMESTAMP_NTZ", "When the last run committed (UTC)"),
+        Column("LAST_FULL_SYNC_AT", "TIMESTAMP_NTZ", "When the last full run committed (UTC)"),
+        Column("LEASE_RUN_ID", "VARCHAR", "Run holding the lease, NULL when free"),
+        Column("LEASE_EXPIRES_AT", "TIMESTAMP_NTZ", "When the lease lapses if its run never releases it (UTC)"),
+    ),
+)
+
+RUNS = TableSpec(
+    name="MIXPEEK_SYNC_RUNS",
+    comment="One row per sync run: what it did, or why it failed",
+    columns=(
+        Column("RUN_ID", "VARCHAR", "Run id", not_null=True),
+        Column("COLLECTION_ID", "VARCHAR", "Mixpeek collection id (as given until resolved)"),
+        Column("TARGET_TABLE", "VARCHAR", "Fully qualified target table"),
+        Column("MODE", "VARCHAR", "full or incremental (as run)"),
+        Column("STATUS", "VARCHAR", "RUNNING, SUCCEEDED or FAILED", not_null=True),
+        Column("DRY_RUN", "BOOLEAN", "TRUE when nothing but this row was written"),
+        Column("STARTED_AT", "TIMESTAMP_NTZ", "Start (UTC)"),
+        Column("FINISHED_AT", "TIMESTAMP_NTZ", "End (UTC)"),
+        Column("DOCUMENTS_SEEN", "NUMBER(38,0)", "Documents received from Mixpeek"),
+        Column("INSERTED", "NUMBER(38,0)", "Rows inserted"),
+        Column("UPDATED", "NUMBER(38,0)", "Rows rewritten because the document changed or came back"),
+        Column("UNCHANGED", "NUMBER(38,0)", "Documents seen whose row was already current"),
+        Column("DELETED", "NUMBER(38,0)", "Rows marked deleted"),
+        Column("REJECTED", "NUMBER(38,0)", "Documents quarantined in MIXPEEK_SYNC_REJECTS"),
+        Column("PAGES", "NUMBER(38,0)", "Pages listed"),
+        Column("API_REQUESTS", "NUMBER(38,0)", "HTTP requests sent to Mixpeek, retries included"),
+        Column("RETRIES", "NUMBER(38,0)", "HTTP requests retried"),
+        Column("DURATION_SECONDS", "FLOAT", "Wall time"),
+        Column("ERROR", "VARCHAR", "Why the run failed"),
+        Column("SUMMARY", "VARIANT", "The summary the CALL returned"),
+    ),
+)
+
+REJECTS = TableSpec(
+    name="MIXPEEK_SYNC_REJECTS",
+    comment="Documents a sync could not store, with the reason; nothing is dropped silently",
+    columns=(
+        Column("RUN_ID", "VARCHAR", "Run that met the document", not_null=True),
+        Column("COLLECTION_ID", "VARCHAR", "Mixpeek collection id"),
+        Column("TARGET_TABLE", "VARCHAR", "Fully qualified target table"),
+        Column("DOCUMENT_ID", "VARCHAR", "Document id, when it had a usable one"),
+        Column("REASON", "VARCHAR", "Why it was not stored"),
+        Column("EXCERPT", "VARCHAR", "The start of the document as received"),
+        Column("REJECTED_AT", "TIMESTAMP_NTZ", "When (UTC)"),
+    ),
+)
+
+BOOKKEEPING = (STAGE, STATE, RUNS, REJECTS)
