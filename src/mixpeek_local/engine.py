@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +18,7 @@ from . import fakesnow_fixes
 
 DEFAULT_DATABASE = "MIXPEEK"
 DEFAULT_SCHEMA = "PUBLIC"
-QUIET_LOGGERS = ("sqlglot", "fakesnow", "snowflake.connector", "snowflake.snowpark")
+QUIET_LOGGERS = ("sqlglot", "fakesnow", "fakesnow.server", "snowflake.connector", "snowflake.snowpark")
 
 
 def _free_port(host: str) -> int:
@@ -35,6 +37,7 @@ def local_server(local_dir: Path | None = None, host: str = "127.0.0.1") -> Iter
     import uvicorn
 
     fakesnow_fixes.apply()
+    warnings.filterwarnings("ignore", category=UserWarning, module="fakesnow")
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
     params: dict[str, Any] = {"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False}
@@ -59,7 +62,7 @@ def local_server(local_dir: Path | None = None, host: str = "127.0.0.1") -> Iter
             "port": port,
             "protocol": "http",
             "session_parameters": params,
-            "network_timeout": 600,
+            "network_timeout": 1,
         }
     finally:
         server.should_exit = True
@@ -89,5 +92,29 @@ def local_session(local_dir: Path | None = None, database: str = DEFAULT_DATABAS
 
 
 def close_session(session: Any) -> None:
-    """Close a local session: fakesnow lacks SYSTEM$CANCEL_ALL_QUERIES, which Session.close() calls."""
-    session.connection.close()
+    """Close a local session for good.
+
+    Session.close() runs SYSTEM$CANCEL_ALL_QUERIES, which fakesnow lacks, so the connection never counts as
+    closed and Snowpark's exit hook would retry against the stopped server; close it and drop the hook.
+    """
+    atexit.unregister(session._close_at_exit)
+    with contextlib.suppress(Exception):
+        session.close()
+    with contextlib.suppress(Exception):
+        session.connection.close()
+
+
+@contextmanager
+def target_session(local_dir: Path, connection: str | None = None) -> Iterator[Any]:
+    """A session on a real account (a Snowflake CLI connection name) or on the local engine under local_dir."""
+    if connection is None:
+        with local_session(local_dir) as session:
+            yield session
+        return
+    from snowflake.snowpark import Session
+
+    session = Session.builder.config("connection_name", connection).create()
+    try:
+        yield session
+    finally:
+        session.close()

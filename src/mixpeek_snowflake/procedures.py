@@ -14,7 +14,8 @@ from .sync import Sync
 def build_client(options: SyncOptions) -> MixpeekClient:
     """A client for the configured API; reads the secret, so call it on the main thread."""
     base_url = options.base_url or runtime.default_base_url() or DEFAULT_BASE_URL
-    return MixpeekClient(runtime.api_key(), base_url=base_url, namespace=options.namespace)
+    namespace = options.namespace or runtime.default_namespace()
+    return MixpeekClient(runtime.api_key(), base_url=base_url, namespace=namespace)
 
 
 def sync_mixpeek_collection(

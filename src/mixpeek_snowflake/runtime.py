@@ -9,6 +9,7 @@ from .errors import MixpeekSnowflakeError
 SECRET_ALIAS = "mixpeek_api_key"
 KEY_VARIABLE = "MIXPEEK_API_KEY"
 BASE_URL_VARIABLE = "MIXPEEK_BASE_URL"
+NAMESPACE_VARIABLE = "MIXPEEK_NAMESPACE"
 
 
 def inside_snowflake() -> bool:
@@ -40,3 +41,10 @@ def default_base_url() -> str | None:
     if inside_snowflake():
         return None
     return os.environ.get(BASE_URL_VARIABLE) or None
+
+
+def default_namespace() -> str | None:
+    """MIXPEEK_NAMESPACE outside Snowflake; inside, the namespace comes from the options only."""
+    if inside_snowflake():
+        return None
+    return os.environ.get(NAMESPACE_VARIABLE) or None

@@ -15,7 +15,7 @@ WRITE_METHODS = ("PATCH", "PUT", "DELETE")
 
 @dataclass
 class Fault:
-    """One fault, applied to the next `times` requests whose path contains `path_contains`."""
+    """One fault, applied to `times` requests whose path contains `path_contains`, after letting `after` pass."""
 
     kind: str
     path_contains: str = "/documents/list"
@@ -27,12 +27,15 @@ class Fault:
     delay: float = 0.0
     error_type: str | None = None
     code: str | None = None
+    after: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; use one of {', '.join(KINDS)}")
         if self.times < 1:
             raise ValueError("times must be at least 1")
+        if self.after < 0:
+            raise ValueError("after must be 0 or more")
 
     def error_response(self, method: str) -> tuple[dict[str, Any], dict[str, str]]:
         """The ErrorResponse body and headers a status fault answers with."""
@@ -93,6 +96,9 @@ class FaultQueue:
         with self._lock:
             for fault in self._faults:
                 if fault.path_contains in path:
+                    if fault.after:
+                        fault.after -= 1
+                        return None
                     fault.times -= 1
                     if fault.times == 0:
                         self._faults.remove(fault)
