@@ -186,6 +186,15 @@ class MixpeekClient:
         """Return the collection with this id or name."""
         return self.request("GET", f"/v1/collections/{quote_segment(collection)}")
 
+    def get_taxonomy(self, taxonomy_id: str) -> dict | None:
+        """Return the taxonomy with this id, or None when Mixpeek does not know it."""
+        try:
+            return self.request("GET", f"/v1/taxonomies/{quote_segment(taxonomy_id)}")
+        except MixpeekAPIError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
     def list_documents(self, collection: str, body: dict) -> dict:
         """Return one page of documents of a collection for a ListDocumentsRequest body."""
         return self.request("POST", f"/v1/collections/{quote_segment(collection)}/documents/list", json=body)

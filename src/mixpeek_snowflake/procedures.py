@@ -7,6 +7,7 @@ from typing import Any
 from . import runtime
 from .client import DEFAULT_BASE_URL, MixpeekClient
 from .database import Database
+from .label_refresh import LabelRefresh
 from .options import SyncOptions, parse_sync_request
 from .sync import Sync
 
@@ -29,3 +30,15 @@ def sync_mixpeek_collection(
     request = parse_sync_request(collection_id, target_table, mode, options)
     with build_client(request.options) as client:
         return Sync(Database(session), client, request).run()
+
+
+def refresh_mixpeek_labels(
+    session: Any,
+    collection_id: str,
+    target_table: str = "MIXPEEK_DOCUMENTS",
+    options: Any = None,
+) -> dict[str, Any]:
+    """CALL refresh_mixpeek_labels(collection_id, target_table, options): rebuild the collection's labels."""
+    request = parse_sync_request(collection_id, target_table, "full", options)
+    with build_client(request.options) as client:
+        return LabelRefresh(Database(session), client, request).run()

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from .labels import document_labels
+
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024 - 64 * 1024
 MAX_EXCERPT_CHARS = 2000
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
@@ -28,6 +30,7 @@ class StagedPage:
     """One page converted: JSON text ready to bind, plus what the run needs to know about it."""
 
     rows_json: list[str] = field(default_factory=list)
+    taxonomy_ids: set[str] = field(default_factory=set)
     rejects: list[Reject] = field(default_factory=list)
     newest: datetime | None = None
 
@@ -141,9 +144,10 @@ def _problem(doc: object) -> tuple[str | None, str]:
     return text, ""
 
 
-def stage_row(doc: dict[str, Any], text: str) -> str:
-    """The JSON object bound into the stage: typed fields, content hash, and the document text."""
+def stage_row(doc: dict[str, Any], text: str, labels: list[dict[str, Any]]) -> str:
+    """The JSON object bound into the stage: typed fields, labels, content hash, and the document text."""
     fields = typed_fields(doc)
+    fields["labels"] = labels
     fields["content_hash"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return json.dumps(fields, ensure_ascii=False)[:-1] + ',"document":' + text + "}"
 
@@ -156,8 +160,9 @@ def convert_page(documents: list[object]) -> StagedPage:
         if text is None:
             page.rejects.append(Reject(_document_id(doc), reason, excerpt(doc)))
             continue
-        row = stage_row(doc, text)
-        page.rows_json.append(row)
+        labels = document_labels(doc)
+        page.taxonomy_ids.update(label["taxonomy_id"] for label in labels)
+        page.rows_json.append(stage_row(doc, text, labels))
         updated = parse_timestamp(_get(doc, "_internal", "updated_at"))
         if updated and (page.newest is None or updated > page.newest):
             page.newest = updated

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .identifiers import TableName, quote
-from .tables import DOCUMENTS, REJECTS, RUNS, STAGE, STATE, TYPED_COLUMNS, Column, TableSpec
+from .tables import DOCUMENTS, LABELS, REJECTS, RUNS, STAGE, STATE, TAXONOMIES, TYPED_COLUMNS, Column, TableSpec
 
 TYPED_NAMES = [c.name for c in TYPED_COLUMNS]
 RUN_COUNTERS = (
@@ -52,6 +52,8 @@ class SyncTables:
     state: TableName
     runs: TableName
     rejects: TableName
+    labels: TableName
+    taxonomies: TableName
 
     @classmethod
     def beside(cls, target: TableName) -> SyncTables:
@@ -62,12 +64,15 @@ class SyncTables:
             state=target.sibling(STATE.name),
             runs=target.sibling(RUNS.name),
             rejects=target.sibling(REJECTS.name),
+            labels=target.sibling(LABELS.name),
+            taxonomies=target.sibling(TAXONOMIES.name),
         )
 
     def creation(self) -> list[str]:
         """DDL for every table, run before any transaction (DDL commits in Snowflake)."""
-        pairs = ((DOCUMENTS, self.target), (STAGE, self.stage), (STATE, self.state), (RUNS, self.runs))
-        return [create_table(spec, table) for spec, table in (*pairs, (REJECTS, self.rejects))]
+        pairs = [(DOCUMENTS, self.target), (STAGE, self.stage), (STATE, self.state), (RUNS, self.runs)]
+        pairs += [(REJECTS, self.rejects), (LABELS, self.labels), (TAXONOMIES, self.taxonomies)]
+        return [create_table(spec, table) for spec, table in pairs]
 
     def insert_run(self) -> str:
         """Params: run_id, collection, target, mode, dry_run, started_at."""
@@ -129,8 +134,8 @@ class SyncTables:
         names = ", ".join(TYPED_NAMES)
         values = ", ".join(_from_row(c) for c in TYPED_COLUMNS)
         return (
-            f"INSERT INTO {self.stage.sql} (RUN_ID, OP, SEQ, {names}) "
-            f"SELECT ?, 'U', ? + f.INDEX, {values} FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f"
+            f"INSERT INTO {self.stage.sql} (RUN_ID, OP, SEQ, {names}, LABELS) "
+            f"SELECT ?, 'U', ? + f.INDEX, {values}, f.VALUE:labels FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f"
         )
 
     def stage_deletions(self) -> str:
@@ -225,6 +230,76 @@ class SyncTables:
             f"INSERT INTO {self.rejects.sql} (RUN_ID, COLLECTION_ID, TARGET_TABLE, DOCUMENT_ID, REASON, EXCERPT, "
             f"REJECTED_AT) SELECT RUN_ID, ?, ?, DOCUMENT_ID, REASON, EXCERPT, TO_TIMESTAMP_NTZ(?) "
             f"FROM {self.stage.sql} WHERE RUN_ID = ? AND OP = 'R'"
+        )
+
+    def stage_label_rows(self) -> str:
+        """Params: run_id, first seq, JSON array of {document_id, collection_id, updated_at, labels}."""
+        return (
+            f"INSERT INTO {self.stage.sql} (RUN_ID, OP, SEQ, DOCUMENT_ID, COLLECTION_ID, UPDATED_AT, LABELS) "
+            "SELECT ?, 'L', ? + f.INDEX, f.VALUE:document_id::VARCHAR, f.VALUE:collection_id::VARCHAR, "
+            "TO_TIMESTAMP_NTZ(f.VALUE:updated_at::VARCHAR), f.VALUE:labels "
+            "FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f"
+        )
+
+    def cached_taxonomies(self) -> str:
+        """No params: the taxonomy ids whose names are already known."""
+        return f"SELECT TAXONOMY_ID FROM {self.taxonomies.sql}"
+
+    def forget_taxonomies(self) -> str:
+        """Params: JSON array of taxonomy ids to fetch again."""
+        return (
+            f"DELETE FROM {self.taxonomies.sql} WHERE TAXONOMY_ID IN "
+            "(SELECT f.VALUE::VARCHAR FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f)"
+        )
+
+    def cache_taxonomies(self) -> str:
+        """Params: fetched_at, JSON array of {taxonomy_id, taxonomy_name, taxonomy_type}."""
+        return (
+            f"INSERT INTO {self.taxonomies.sql} (TAXONOMY_ID, TAXONOMY_NAME, TAXONOMY_TYPE, FETCHED_AT) "
+            "SELECT f.VALUE:taxonomy_id::VARCHAR, f.VALUE:taxonomy_name::VARCHAR, f.VALUE:taxonomy_type::VARCHAR, "
+            "TO_TIMESTAMP_NTZ(?) FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f"
+        )
+
+    def clear_labels(self, scope: str) -> str:
+        """Labels of the documents in scope: 'run' (params: run_id) or 'collection' (params: collection)."""
+        where = "LAST_RUN_ID = ?" if scope == "run" else "COLLECTION_ID = ?"
+        return (
+            f"DELETE FROM {self.labels.sql} WHERE DOCUMENT_ID IN "
+            f"(SELECT DOCUMENT_ID FROM {self.target.sql} WHERE {where})"
+        )
+
+    def write_labels(self, op: str) -> str:
+        """Labels from stage rows of kind op ('U' newest version per document, only rows this run wrote;
+        'L' as staged). Params: run_id, synced_at, run_id (, run_id when op is 'U')."""
+        newest = (
+            "QUALIFY ROW_NUMBER() OVER (PARTITION BY DOCUMENT_ID ORDER BY UPDATED_AT DESC NULLS LAST, SEQ DESC) = 1"
+        )
+        source = (
+            f"SELECT DOCUMENT_ID, COLLECTION_ID, UPDATED_AT, LABELS FROM {self.stage.sql} "
+            f"WHERE RUN_ID = ? AND OP = '{'U' if op == 'U' else 'L'}' {newest if op == 'U' else ''}"
+        )
+        written = (
+            f" WHERE e.DOCUMENT_ID IN (SELECT DOCUMENT_ID FROM {self.target.sql} WHERE LAST_RUN_ID = ? "
+            "AND NOT IS_DELETED)"
+            if op == "U"
+            else ""
+        )
+        columns = ", ".join(LABELS.column_names)
+        return (
+            f"INSERT INTO {self.labels.sql} ({columns}) "
+            "SELECT e.DOCUMENT_ID, e.COLLECTION_ID, e.L:taxonomy_id::VARCHAR, x.TAXONOMY_NAME, "
+            "e.L:node_id::VARCHAR, e.L:label::VARCHAR, e.L:score::FLOAT, e.L:rank::NUMBER(38,0), e.L:path, "
+            "e.UPDATED_AT, ?, TO_TIMESTAMP_NTZ(?) "
+            f"FROM (SELECT s.DOCUMENT_ID, s.COLLECTION_ID, s.UPDATED_AT, l.VALUE AS L FROM ({source}) s, "
+            "LATERAL FLATTEN(INPUT => s.LABELS) l) e "
+            f"LEFT JOIN {self.taxonomies.sql} x ON x.TAXONOMY_ID = e.L:taxonomy_id::VARCHAR{written}"
+        )
+
+    def live_documents_after(self) -> str:
+        """Params: collection, after document id, limit. A keyset page of live documents."""
+        return (
+            f"SELECT DOCUMENT_ID, UPDATED_AT, DOCUMENT FROM {self.target.sql} "
+            "WHERE COLLECTION_ID = ? AND NOT IS_DELETED AND DOCUMENT_ID > ? ORDER BY DOCUMENT_ID LIMIT ?"
         )
 
 

@@ -45,6 +45,7 @@ class Progress:
     rejected: int = 0
     seq: int = 0
     newest: datetime | None = None
+    taxonomy_ids: set[str] = field(default_factory=set)
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -99,6 +100,10 @@ class Sync:
     def _resolve_collection(self) -> None:
         collection = self.client.get_collection(self.request.collection)
         self.collection_id = collection.get("collection_id") or self.request.collection
+        applications = collection.get("taxonomy_applications") or []
+        self.progress.taxonomy_ids.update(
+            a["taxonomy_id"] for a in applications if isinstance(a, dict) and isinstance(a.get("taxonomy_id"), str)
+        )
 
     def _key(self) -> list[Any]:
         return [self.collection_id, self.tables.target.display]
@@ -144,9 +149,11 @@ class Sync:
         if self.request.options.dry_run:
             self._plan()
             return
+        taxonomies = self._new_taxonomies()
         with self.db.transaction():
             self._plan()
             self._apply(new_watermark, position.cursor)
+            self._apply_labels(taxonomies)
 
     def _stage_deletions(self, position: FeedPosition) -> None:
         for ids in deleted_id_pages(self.client, self.collection_id, position):
@@ -176,6 +183,7 @@ class Sync:
             for chunk, count in chunk_rows(staged.rows_json, MAX_BIND_CHARS):
                 self._stage(self.tables.stage_documents(), chunk, count)
             self._stage_rejects(staged.rejects)
+            self.progress.taxonomy_ids |= staged.taxonomy_ids
             if staged.newest and (self.progress.newest is None or staged.newest > self.progress.newest):
                 self.progress.newest = staged.newest
 
@@ -230,6 +238,29 @@ class Sync:
                 "(it ran longer than lease_seconds and another run took over); nothing was committed"
             )
 
+    def _new_taxonomies(self, refetch: bool = False) -> list[dict[str, Any]]:
+        """Names of taxonomies not cached yet (or all, when refetch), read from Mixpeek before the transaction."""
+        cached = set() if refetch else {row[0] for row in self.db.rows(self.tables.cached_taxonomies())}
+        fetched = []
+        for taxonomy_id in sorted(self.progress.taxonomy_ids - cached):
+            taxonomy = self.client.get_taxonomy(taxonomy_id) or {}
+            config = taxonomy.get("config") if isinstance(taxonomy.get("config"), dict) else {}
+            name, kind = taxonomy.get("taxonomy_name"), config.get("taxonomy_type")
+            fetched.append({"taxonomy_id": taxonomy_id, "taxonomy_name": name, "taxonomy_type": kind})
+        return fetched
+
+    def _cache_taxonomies(self, taxonomies: list[dict[str, Any]]) -> None:
+        if taxonomies:
+            ids = json.dumps([t["taxonomy_id"] for t in taxonomies])
+            self.db.rows(self.tables.forget_taxonomies(), [ids])
+            self.db.rows(self.tables.cache_taxonomies(), [self._now_text(), json.dumps(taxonomies)])
+
+    def _apply_labels(self, taxonomies: list[dict[str, Any]]) -> None:
+        self._cache_taxonomies(taxonomies)
+        self.db.rows(self.tables.clear_labels("run"), [self.run_id])
+        params = [self.run_id, self._now_text(), self.run_id, self.run_id]
+        self.progress.counts["labels"] = self.db.count(self.tables.write_labels("U"), params)
+
     def summary(self, status: str, error: str | None = None) -> dict[str, Any]:
         """The run summary the CALL returns and the run row keeps."""
         counts = self.progress.counts
@@ -248,6 +279,7 @@ class Sync:
             "unchanged": counts.get("unchanged", 0),
             "deleted": counts.get("deleted", 0),
             "rejected": self.progress.rejected,
+            "labels_written": counts.get("labels", 0),
             "pages": self.progress.pages,
             "api_requests": stats.get("requests", 0),
             "retries": stats.get("retries", 0),

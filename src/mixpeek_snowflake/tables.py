@@ -76,6 +76,7 @@ STAGE = TableSpec(
         *TYPED_COLUMNS,
         Column("REASON", "VARCHAR", "Why a document was rejected (OP = R)"),
         Column("EXCERPT", "VARCHAR", "Start of a rejected document (OP = R)"),
+        Column("LABELS", "VARIANT", "Taxonomy labels of the document (OP = U or L)"),
     ),
 )
 
@@ -136,4 +137,35 @@ REJECTS = TableSpec(
     ),
 )
 
-BOOKKEEPING = (STAGE, STATE, RUNS, REJECTS)
+LABELS = TableSpec(
+    name="MIXPEEK_DOCUMENT_LABELS",
+    comment="Taxonomy labels of synced documents: one row per (document, taxonomy, rank), live documents only",
+    columns=(
+        Column("DOCUMENT_ID", "VARCHAR", "Mixpeek document id", not_null=True),
+        Column("COLLECTION_ID", "VARCHAR", "Mixpeek collection id"),
+        Column("TAXONOMY_ID", "VARCHAR", "Mixpeek taxonomy id (tax_…)", not_null=True),
+        Column("TAXONOMY_NAME", "VARCHAR", "Taxonomy name (GET /v1/taxonomies/{id}), NULL if unknown"),
+        Column("NODE_ID", "VARCHAR", "Taxonomy node the document was classified as"),
+        Column("LABEL", "VARCHAR", "Label of that node"),
+        Column("SCORE", "FLOAT", "Match score"),
+        Column("RANK", "NUMBER(38,0)", "1 for the best match, then 2, 3 … for top-k assignments", not_null=True),
+        Column("PATH", "VARIANT", "Hierarchical path of labels, root first, where the taxonomy has one"),
+        Column("DOCUMENT_UPDATED_AT", "TIMESTAMP_NTZ", "_internal.updated_at of the labelled version (UTC)"),
+        Column("LAST_RUN_ID", "VARCHAR", "Run that wrote the row"),
+        Column("LAST_SYNCED_AT", "TIMESTAMP_NTZ", "When the row was written (UTC)"),
+    ),
+)
+
+TAXONOMIES = TableSpec(
+    name="MIXPEEK_TAXONOMIES",
+    comment="Names of the taxonomies labels refer to, fetched once per taxonomy id",
+    columns=(
+        Column("TAXONOMY_ID", "VARCHAR", "Mixpeek taxonomy id", not_null=True),
+        Column("TAXONOMY_NAME", "VARCHAR", "Taxonomy name, NULL when Mixpeek did not know the id"),
+        Column("TAXONOMY_TYPE", "VARCHAR", "flat or hierarchical"),
+        Column("FETCHED_AT", "TIMESTAMP_NTZ", "When the name was read from Mixpeek (UTC)"),
+    ),
+)
+
+ALL_TABLES = (DOCUMENTS, STAGE, STATE, RUNS, REJECTS, LABELS, TAXONOMIES)
+BOOKKEEPING = ALL_TABLES[1:]

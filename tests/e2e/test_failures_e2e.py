@@ -14,7 +14,14 @@ from mixpeek_snowflake import procedures
 from mixpeek_snowflake.errors import InvalidArgument, MixpeekAPIError, SyncConflict
 from mixpeek_snowflake.statements import SyncTables
 
-TABLES = ("MIXPEEK_DOCUMENTS", "MIXPEEK_SYNC_STATE", "MIXPEEK_SYNC_REJECTS", "MIXPEEK_SYNC_STAGE")
+TABLES = (
+    "MIXPEEK_DOCUMENTS",
+    "MIXPEEK_SYNC_STATE",
+    "MIXPEEK_SYNC_REJECTS",
+    "MIXPEEK_SYNC_STAGE",
+    "MIXPEEK_DOCUMENT_LABELS",
+    "MIXPEEK_TAXONOMIES",
+)
 
 
 def tables_now(session):
