@@ -38,6 +38,7 @@ def _deleted_ids(events: list[Any], collection_id: str) -> list[str]:
 
 def deleted_id_pages(source: EventSource, collection_id: str, position: FeedPosition) -> Iterator[list[str]]:
     """Yield the ids deleted since position.cursor, one feed page at a time, advancing position."""
+    seen = {position.cursor}
     while True:
         params: dict[str, Any] = {"event_type": DELETED_EVENT, "limit": EVENTS_PAGE_SIZE}
         if position.cursor:
@@ -45,8 +46,9 @@ def deleted_id_pages(source: EventSource, collection_id: str, position: FeedPosi
         page = source.list_events(params)
         results = page.get("results") or []
         next_cursor = page.get("next_cursor") or position.cursor
-        if results and next_cursor == position.cursor and page.get("has_more"):
+        if results and page.get("has_more") and next_cursor in seen:
             raise PaginationLoopError(f"Loop detected in the change feed: cursor {str(next_cursor)[:40]} repeated")
+        seen.add(next_cursor)
         position.cursor = next_cursor
         ids = _deleted_ids(results, collection_id)
         if ids:

@@ -34,9 +34,9 @@ class LabelRefresh(Sync):
         taxonomies = self._new_taxonomies(refetch=True)
         with self.db.transaction():
             self._cache_taxonomies(taxonomies)
-            self.db.rows(self.tables.clear_labels("collection"), [self.collection_id])
+            self.db.rows(self.tables.clear_collection_labels(), [self.collection_id])
             params = [self.run_id, self._now_text(), self.run_id]
-            self.progress.counts["labels"] = self.db.count(self.tables.write_labels("L"), params)
+            self.progress.counts["labels"] = self.db.count(self.tables.write_staged_labels(), params)
 
     def _stage_labels(self, rows: list[tuple[Any, ...]]) -> None:
         staged = []

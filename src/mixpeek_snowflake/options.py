@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from .errors import InvalidArgument
 from .identifiers import TableName
@@ -79,8 +79,15 @@ def _filters(name: str, value: object) -> dict[str, Any]:
     return value
 
 
+def _split(value: object) -> SplitResult | None:
+    try:
+        return urlsplit(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 def _base_url(name: str, value: object) -> str:
-    parts = urlsplit(value) if isinstance(value, str) else None
+    parts = _split(value)
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidArgument(f"option {name}", f"{value!r} is not allowed; expected an http(s) URL with a host")
     if parts.username or parts.password or parts.query or parts.fragment:

@@ -41,10 +41,10 @@ def parse_timestamp(value: object) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed
 
 
@@ -110,7 +110,10 @@ def excerpt(doc: object) -> str:
     try:
         text = json.dumps(doc, default=repr, ensure_ascii=True)
     except (ValueError, RecursionError):
-        text = repr(doc)
+        try:
+            text = repr(doc)
+        except RecursionError:
+            text = f"<{type(doc).__name__} nested too deeply to print>"
     return text[:MAX_EXCERPT_CHARS]
 
 
@@ -133,10 +136,10 @@ def _problem(doc: object) -> tuple[str | None, str]:
     try:
         text = canonical_json(doc)
         size = len(text.encode("utf-8"))
-    except ValueError:
-        return None, "document holds NaN or Infinity, which a Snowflake VARIANT cannot store"
     except UnicodeEncodeError:
         return None, "document holds invalid Unicode (an unpaired surrogate escape)"
+    except ValueError:
+        return None, "document holds NaN or Infinity, which a Snowflake VARIANT cannot store"
     except RecursionError:
         return None, "document is nested too deeply to serialise"
     if size > MAX_DOCUMENT_BYTES:

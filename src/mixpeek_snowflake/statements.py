@@ -38,6 +38,9 @@ def create_table(spec: TableSpec, table: TableName) -> str:
 
 
 CURRENT_CONTEXT = "SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()"
+NEWEST_VERSION = (
+    "QUALIFY ROW_NUMBER() OVER (PARTITION BY DOCUMENT_ID ORDER BY UPDATED_AT DESC NULLS LAST, SEQ DESC) = 1"
+)
 BEGIN = "BEGIN"
 COMMIT = "COMMIT"
 ROLLBACK = "ROLLBACK"
@@ -169,8 +172,7 @@ class SyncTables:
         names = ", ".join(TYPED_NAMES)
         return (
             f"SELECT {names}, TO_TIMESTAMP_NTZ(?) AS SYNCED_AT, ? AS SYNC_RUN_ID FROM {self.stage.sql} "
-            "WHERE RUN_ID = ? AND OP = 'U' "
-            "QUALIFY ROW_NUMBER() OVER (PARTITION BY DOCUMENT_ID ORDER BY UPDATED_AT DESC NULLS LAST, SEQ DESC) = 1"
+            f"WHERE RUN_ID = ? AND OP = 'U' {NEWEST_VERSION}"
         )
 
     def plan(self) -> str:
@@ -201,7 +203,7 @@ class SyncTables:
         """Rows of the collection to mark deleted. Params: collection, run_id (, run_id when incremental)."""
         t = self.target.sql
         seen = (
-            f"NOT EXISTS (SELECT 1 FROM {self.stage.sql} u WHERE u.RUN_ID = ? AND u.OP = 'U' "
+            f"NOT EXISTS (SELECT 1 FROM {self.stage.sql} u WHERE u.RUN_ID = ? AND u.OP IN ('U', 'R') "
             f"AND u.DOCUMENT_ID = {t}.DOCUMENT_ID)"
         )
         scope = f"{t}.COLLECTION_ID = ? AND NOT {t}.IS_DELETED"
@@ -242,7 +244,7 @@ class SyncTables:
         )
 
     def cached_taxonomies(self) -> str:
-        """No params: the taxonomy ids whose names are already known."""
+        """The taxonomy ids whose names are already known. Params: none."""
         return f"SELECT TAXONOMY_ID FROM {self.taxonomies.sql}"
 
     def forget_taxonomies(self) -> str:
@@ -260,39 +262,46 @@ class SyncTables:
             "TO_TIMESTAMP_NTZ(?) FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f"
         )
 
-    def clear_labels(self, scope: str) -> str:
-        """Labels of the documents in scope: 'run' (params: run_id) or 'collection' (params: collection)."""
-        where = "LAST_RUN_ID = ?" if scope == "run" else "COLLECTION_ID = ?"
+    def clear_run_labels(self) -> str:
+        """Labels of the rows this run wrote. Params: run_id."""
+        return self._clear_labels("LAST_RUN_ID = ?")
+
+    def clear_collection_labels(self) -> str:
+        """Labels of every row of a collection. Params: collection."""
+        return self._clear_labels("COLLECTION_ID = ?")
+
+    def _clear_labels(self, where: str) -> str:
         return (
             f"DELETE FROM {self.labels.sql} WHERE DOCUMENT_ID IN "
             f"(SELECT DOCUMENT_ID FROM {self.target.sql} WHERE {where})"
         )
 
-    def write_labels(self, op: str) -> str:
-        """Labels from stage rows of kind op ('U' newest version per document, only rows this run wrote;
-        'L' as staged). Params: run_id, synced_at, run_id (, run_id when op is 'U')."""
+    def write_run_labels(self) -> str:
+        """Labels of the newest staged version of each live row this run wrote.
+        Params: run_id, synced_at, run_id, run_id."""
         newest = (
             "QUALIFY ROW_NUMBER() OVER (PARTITION BY DOCUMENT_ID ORDER BY UPDATED_AT DESC NULLS LAST, SEQ DESC) = 1"
         )
+        written = f"SELECT DOCUMENT_ID FROM {self.target.sql} WHERE LAST_RUN_ID = ? AND NOT IS_DELETED"
+        return self._write_labels("U", newest, f" WHERE e.DOCUMENT_ID IN ({written})")
+
+    def write_staged_labels(self) -> str:
+        """Labels staged as OP = 'L' rows by a label refresh. Params: run_id, synced_at, run_id."""
+        return self._write_labels("L", "", "")
+
+    def _write_labels(self, op: str, newest: str, where: str) -> str:
         source = (
             f"SELECT DOCUMENT_ID, COLLECTION_ID, UPDATED_AT, LABELS FROM {self.stage.sql} "
-            f"WHERE RUN_ID = ? AND OP = '{'U' if op == 'U' else 'L'}' {newest if op == 'U' else ''}"
+            f"WHERE RUN_ID = ? AND OP = '{op}' {newest}"
         )
-        written = (
-            f" WHERE e.DOCUMENT_ID IN (SELECT DOCUMENT_ID FROM {self.target.sql} WHERE LAST_RUN_ID = ? "
-            "AND NOT IS_DELETED)"
-            if op == "U"
-            else ""
-        )
-        columns = ", ".join(LABELS.column_names)
         return (
-            f"INSERT INTO {self.labels.sql} ({columns}) "
+            f"INSERT INTO {self.labels.sql} ({', '.join(LABELS.column_names)}) "
             "SELECT e.DOCUMENT_ID, e.COLLECTION_ID, e.L:taxonomy_id::VARCHAR, x.TAXONOMY_NAME, "
             "e.L:node_id::VARCHAR, e.L:label::VARCHAR, e.L:score::FLOAT, e.L:rank::NUMBER(38,0), e.L:path, "
             "e.UPDATED_AT, ?, TO_TIMESTAMP_NTZ(?) "
             f"FROM (SELECT s.DOCUMENT_ID, s.COLLECTION_ID, s.UPDATED_AT, l.VALUE AS L FROM ({source}) s, "
             "LATERAL FLATTEN(INPUT => s.LABELS) l) e "
-            f"LEFT JOIN {self.taxonomies.sql} x ON x.TAXONOMY_ID = e.L:taxonomy_id::VARCHAR{written}"
+            f"LEFT JOIN {self.taxonomies.sql} x ON x.TAXONOMY_ID = e.L:taxonomy_id::VARCHAR{where}"
         )
 
     def live_documents_after(self) -> str:

@@ -257,9 +257,9 @@ class Sync:
 
     def _apply_labels(self, taxonomies: list[dict[str, Any]]) -> None:
         self._cache_taxonomies(taxonomies)
-        self.db.rows(self.tables.clear_labels("run"), [self.run_id])
+        self.db.rows(self.tables.clear_run_labels(), [self.run_id])
         params = [self.run_id, self._now_text(), self.run_id, self.run_id]
-        self.progress.counts["labels"] = self.db.count(self.tables.write_labels("U"), params)
+        self.progress.counts["labels"] = self.db.count(self.tables.write_run_labels(), params)
 
     def summary(self, status: str, error: str | None = None) -> dict[str, Any]:
         """The run summary the CALL returns and the run row keeps."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ STAGE = TableSpec(
             not_null=True,
         ),
         Column("SEQ", "NUMBER(38,0)", "Arrival order within the run; the later of two equal versions wins"),
-        *TYPED_COLUMNS,
+        *(replace(column, not_null=False) for column in TYPED_COLUMNS),
         Column("REASON", "VARCHAR", "Why a document was rejected (OP = R)"),
         Column("EXCERPT", "VARCHAR", "Start of a rejected document (OP = R)"),
         Column("LABELS", "VARIANT", "Taxonomy labels of the document (OP = U or L)"),
