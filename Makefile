@@ -31,8 +31,61 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
 
+# Deploy into a Snowflake account (README, "Deploy"): make deploy CONNECTION=name [COLLECTION=col_… NAMESPACE=ns_…]
+# [GOVERNANCE=0 on Standard Edition] [ROW_ACCESS=1]; make undeploy CONNECTION=name [PURGE=1 also drops the data].
+CONNECTION ?= default
+COLLECTION ?=
+NAMESPACE ?=
+GOVERNANCE ?= 1
+ROW_ACCESS ?= 0
+PURGE ?= 0
+SNOW := $(BIN)/snow
+SNOW_SQL = $(SNOW) sql --connection $(CONNECTION)
+# An env: value of snowflake.yml, or the shell variable of the same name, as the Snowflake CLI resolves it.
+PROJECT_ENV = $(BIN)/python -c 'import os, sys, yaml; name = sys.argv[1]; \
+	print(os.environ.get(name) or yaml.safe_load(open("snowflake.yml"))["env"][name])'
+SAFE_VALUE = *[!A-Za-z0-9_.-]*
+
+.PHONY: deploy undeploy render
+
 build: $(STAMP)
-	$(BIN)/snow snowpark build
+	$(SNOW) snowpark build
+
+deploy: build
+	@case "$$MIXPEEK_API_KEY" in ""|$(SAFE_VALUE)) \
+		echo "Set MIXPEEK_API_KEY to your Mixpeek API key (letters, digits, '_', '-', '.')." >&2; exit 2;; esac
+	@case "$(COLLECTION)$(NAMESPACE)" in $(SAFE_VALUE)) \
+		echo "COLLECTION and NAMESPACE hold letters, digits, '_', '-', '.' only." >&2; exit 2;; esac
+	@test -z "$(COLLECTION)" -o -n "$(NAMESPACE)" || { echo "COLLECTION needs NAMESPACE (ns_… or its name)." >&2; exit 2; }
+	$(SNOW_SQL) -f sql/00_roles.sql
+	$(SNOW_SQL) -f sql/10_containers.sql
+	$(SNOW_SQL) -f sql/20_egress.sql
+	$(SNOW_SQL) --silent -f sql/25_secret.sql -D "mixpeek_api_key=$$MIXPEEK_API_KEY"
+	$(SNOW_SQL) -f sql/30_integration.sql
+	$(SNOW) snowpark deploy --replace --connection $(CONNECTION) \
+		--role "$$($(PROJECT_ENV) owner_role)" --warehouse "$$($(PROJECT_ENV) warehouse)"
+	$(SNOW_SQL) -f sql/40_tables.sql
+ifeq ($(GOVERNANCE),1)
+	$(SNOW_SQL) -f sql/50_governance.sql
+endif
+ifeq ($(ROW_ACCESS),1)
+	$(SNOW_SQL) -f sql/55_row_access.sql
+endif
+ifneq ($(COLLECTION),)
+	$(SNOW_SQL) -f sql/60_tasks.sql -D "collection_id=$(COLLECTION)" -D "mixpeek_namespace=$(NAMESPACE)"
+else
+	@echo "No COLLECTION given: the example tasks (sql/60_tasks.sql) were not created."
+endif
+	$(SNOW_SQL) -f sql/90_grants.sql
+
+undeploy: $(STAMP)
+	$(SNOW_SQL) -f sql/undeploy.sql
+ifeq ($(PURGE),1)
+	$(SNOW_SQL) -f sql/undeploy_data.sql
+endif
+
+render: $(STAMP)
+	PYTHONPATH=tests $(BIN)/python -m project.sqlfiles output/sql
 
 clean:
 	rm -rf $(VENV) output .mixpeek-local .pytest_cache .ruff_cache

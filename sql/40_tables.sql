@@ -1,0 +1,119 @@
+-- Step 7 of the deploy (owner role), after `snow snowpark deploy`: the bundle's tables.
+-- Columns, types and comments are those of src/mixpeek_snowflake/tables.py (tests/project checks they match);
+-- the procedure creates the same tables when they are missing, so they exist here for grants and policies.
+-- IF NOT EXISTS: a rerun never touches rows.
+USE ROLE <% ctx.env.owner_role %>;
+
+CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.target_table %> (
+  DOCUMENT_ID VARCHAR NOT NULL COMMENT 'Mixpeek document id (doc_…); one row per document',
+  COLLECTION_ID VARCHAR COMMENT 'Mixpeek collection id (col_…)',
+  NAMESPACE_ID VARCHAR COMMENT 'Mixpeek namespace id (_internal.namespace_id)',
+  CREATED_AT TIMESTAMP_NTZ COMMENT 'When Mixpeek created the document (_internal.created_at, UTC)',
+  UPDATED_AT TIMESTAMP_NTZ COMMENT 'When Mixpeek last changed the document (_internal.updated_at, UTC)',
+  MODALITY VARCHAR COMMENT 'video, image, audio, text … (_internal.modality)',
+  MIME_TYPE VARCHAR COMMENT 'MIME type of the source file (_internal.mime_type)',
+  SOURCE_URL VARCHAR COMMENT 'URL of the source file (_internal.processing.source_url or source blob)',
+  SOURCE_OBJECT_ID VARCHAR COMMENT 'Bucket object the document came from (_internal.lineage)',
+  ROOT_OBJECT_ID VARCHAR COMMENT 'Root object of the lineage chain (_internal.lineage)',
+  ROOT_BUCKET_ID VARCHAR COMMENT 'Bucket of the root object (_internal.lineage)',
+  SIZE_BYTES NUMBER(38,0) COMMENT 'Size of the source file in bytes (_internal.size_bytes)',
+  METADATA VARIANT COMMENT 'User metadata of the document (its root metadata object)',
+  DOCUMENT VARIANT COMMENT 'The whole document as Mixpeek returned it',
+  CONTENT_HASH VARCHAR COMMENT 'SHA-256 of the document''s canonical JSON; a row is rewritten only when it changes',
+  IS_DELETED BOOLEAN NOT NULL COMMENT 'TRUE once the document is gone from Mixpeek',
+  DELETED_AT TIMESTAMP_NTZ COMMENT 'When a sync first found the document gone (UTC)',
+  FIRST_SYNCED_AT TIMESTAMP_NTZ NOT NULL COMMENT 'When a sync first wrote the row (UTC)',
+  LAST_SYNCED_AT TIMESTAMP_NTZ NOT NULL COMMENT 'When a sync last wrote the row (UTC)',
+  LAST_RUN_ID VARCHAR NOT NULL COMMENT 'Run (MIXPEEK_SYNC_RUNS.RUN_ID) that last wrote the row'
+) COMMENT = 'Mixpeek documents synced by sync_mixpeek_collection: one row per document id';
+
+CREATE TRANSIENT TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_STAGE (
+  RUN_ID VARCHAR NOT NULL COMMENT 'Run that staged the row',
+  OP VARCHAR NOT NULL COMMENT 'U: document to upsert, D: id deleted in Mixpeek, R: rejected document',
+  SEQ NUMBER(38,0) COMMENT 'Arrival order within the run; the later of two equal versions wins',
+  DOCUMENT_ID VARCHAR COMMENT 'Mixpeek document id (doc_…); one row per document',
+  COLLECTION_ID VARCHAR COMMENT 'Mixpeek collection id (col_…)',
+  NAMESPACE_ID VARCHAR COMMENT 'Mixpeek namespace id (_internal.namespace_id)',
+  CREATED_AT TIMESTAMP_NTZ COMMENT 'When Mixpeek created the document (_internal.created_at, UTC)',
+  UPDATED_AT TIMESTAMP_NTZ COMMENT 'When Mixpeek last changed the document (_internal.updated_at, UTC)',
+  MODALITY VARCHAR COMMENT 'video, image, audio, text … (_internal.modality)',
+  MIME_TYPE VARCHAR COMMENT 'MIME type of the source file (_internal.mime_type)',
+  SOURCE_URL VARCHAR COMMENT 'URL of the source file (_internal.processing.source_url or source blob)',
+  SOURCE_OBJECT_ID VARCHAR COMMENT 'Bucket object the document came from (_internal.lineage)',
+  ROOT_OBJECT_ID VARCHAR COMMENT 'Root object of the lineage chain (_internal.lineage)',
+  ROOT_BUCKET_ID VARCHAR COMMENT 'Bucket of the root object (_internal.lineage)',
+  SIZE_BYTES NUMBER(38,0) COMMENT 'Size of the source file in bytes (_internal.size_bytes)',
+  METADATA VARIANT COMMENT 'User metadata of the document (its root metadata object)',
+  DOCUMENT VARIANT COMMENT 'The whole document as Mixpeek returned it',
+  CONTENT_HASH VARCHAR COMMENT 'SHA-256 of the document''s canonical JSON; a row is rewritten only when it changes',
+  REASON VARCHAR COMMENT 'Why a document was rejected (OP = R)',
+  EXCERPT VARCHAR COMMENT 'Start of a rejected document (OP = R)',
+  LABELS VARIANT COMMENT 'Taxonomy labels of the document (OP = U or L)'
+) COMMENT = 'Rows fetched by running syncs, keyed by run id; emptied when each run ends';
+
+CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_STATE (
+  COLLECTION_ID VARCHAR NOT NULL COMMENT 'Mixpeek collection id',
+  TARGET_TABLE VARCHAR NOT NULL COMMENT 'Fully qualified target table',
+  WATERMARK VARCHAR COMMENT 'Newest _internal.updated_at applied (ISO-8601 UTC)',
+  EVENTS_CURSOR VARCHAR COMMENT 'Position in Mixpeek''s change feed (/v1/events) already applied',
+  LAST_RUN_ID VARCHAR COMMENT 'Last run that committed',
+  LAST_SUCCESS_AT TIMESTAMP_NTZ COMMENT 'When the last run committed (UTC)',
+  LAST_FULL_SYNC_AT TIMESTAMP_NTZ COMMENT 'When the last full run committed (UTC)',
+  LEASE_RUN_ID VARCHAR COMMENT 'Run holding the lease, NULL when free',
+  LEASE_EXPIRES_AT TIMESTAMP_NTZ COMMENT 'When the lease lapses if its run never releases it (UTC)'
+) COMMENT = 'Per (collection, target table): watermark, change-feed cursor and the run lease';
+
+CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_RUNS (
+  RUN_ID VARCHAR NOT NULL COMMENT 'Run id',
+  COLLECTION_ID VARCHAR COMMENT 'Mixpeek collection id (as given until resolved)',
+  TARGET_TABLE VARCHAR COMMENT 'Fully qualified target table',
+  MODE VARCHAR COMMENT 'full or incremental (as run)',
+  STATUS VARCHAR NOT NULL COMMENT 'RUNNING, SUCCEEDED or FAILED',
+  DRY_RUN BOOLEAN COMMENT 'TRUE when nothing but this row was written',
+  STARTED_AT TIMESTAMP_NTZ COMMENT 'Start (UTC)',
+  FINISHED_AT TIMESTAMP_NTZ COMMENT 'End (UTC)',
+  DOCUMENTS_SEEN NUMBER(38,0) COMMENT 'Documents received from Mixpeek',
+  INSERTED NUMBER(38,0) COMMENT 'Rows inserted',
+  UPDATED NUMBER(38,0) COMMENT 'Rows rewritten because the document changed or came back',
+  UNCHANGED NUMBER(38,0) COMMENT 'Documents seen whose row was already current',
+  DELETED NUMBER(38,0) COMMENT 'Rows marked deleted',
+  REJECTED NUMBER(38,0) COMMENT 'Documents quarantined in MIXPEEK_SYNC_REJECTS',
+  PAGES NUMBER(38,0) COMMENT 'Pages listed',
+  API_REQUESTS NUMBER(38,0) COMMENT 'HTTP requests sent to Mixpeek, retries included',
+  RETRIES NUMBER(38,0) COMMENT 'HTTP requests retried',
+  DURATION_SECONDS FLOAT COMMENT 'Wall time',
+  ERROR VARCHAR COMMENT 'Why the run failed',
+  SUMMARY VARIANT COMMENT 'The summary the CALL returned'
+) COMMENT = 'One row per sync run: what it did, or why it failed';
+
+CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_REJECTS (
+  RUN_ID VARCHAR NOT NULL COMMENT 'Run that met the document',
+  COLLECTION_ID VARCHAR COMMENT 'Mixpeek collection id',
+  TARGET_TABLE VARCHAR COMMENT 'Fully qualified target table',
+  DOCUMENT_ID VARCHAR COMMENT 'Document id, when it had a usable one',
+  REASON VARCHAR COMMENT 'Why it was not stored',
+  EXCERPT VARCHAR COMMENT 'The start of the document as received',
+  REJECTED_AT TIMESTAMP_NTZ COMMENT 'When (UTC)'
+) COMMENT = 'Documents a sync could not store, with the reason; nothing is dropped silently';
+
+CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_DOCUMENT_LABELS (
+  DOCUMENT_ID VARCHAR NOT NULL COMMENT 'Mixpeek document id',
+  COLLECTION_ID VARCHAR COMMENT 'Mixpeek collection id',
+  TAXONOMY_ID VARCHAR NOT NULL COMMENT 'Mixpeek taxonomy id (tax_…)',
+  TAXONOMY_NAME VARCHAR COMMENT 'Taxonomy name (GET /v1/taxonomies/{id}), NULL if unknown',
+  NODE_ID VARCHAR COMMENT 'Taxonomy node the document was classified as',
+  LABEL VARCHAR COMMENT 'Label of that node',
+  SCORE FLOAT COMMENT 'Match score',
+  RANK NUMBER(38,0) NOT NULL COMMENT '1 for the best match, then 2, 3 … for top-k assignments',
+  PATH VARIANT COMMENT 'Hierarchical path of labels, root first, where the taxonomy has one',
+  DOCUMENT_UPDATED_AT TIMESTAMP_NTZ COMMENT '_internal.updated_at of the labelled version (UTC)',
+  LAST_RUN_ID VARCHAR COMMENT 'Run that wrote the row',
+  LAST_SYNCED_AT TIMESTAMP_NTZ COMMENT 'When the row was written (UTC)'
+) COMMENT = 'Taxonomy labels of synced documents: one row per (document, taxonomy, rank), live documents only';
+
+CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_TAXONOMIES (
+  TAXONOMY_ID VARCHAR NOT NULL COMMENT 'Mixpeek taxonomy id',
+  TAXONOMY_NAME VARCHAR COMMENT 'Taxonomy name, NULL when Mixpeek did not know the id',
+  TAXONOMY_TYPE VARCHAR COMMENT 'flat or hierarchical',
+  FETCHED_AT TIMESTAMP_NTZ COMMENT 'When the name was read from Mixpeek (UTC)'
+) COMMENT = 'Names of the taxonomies labels refer to, fetched once per taxonomy id';

@@ -1,0 +1,81 @@
+-- Step 9 of the deploy (SYSADMIN grant, then the owner role; Enterprise Edition), only with ROW_ACCESS=1.
+-- Once applied, a role sees the rows of a collection only when MIXPEEK_COLLECTION_ENTITLEMENTS grants it that
+-- collection (COLLECTION_ID '*' means every collection). The owner role, and so the procedures and tasks, sees all.
+-- ROLE_NAME must be written as Snowflake stores the role: upper case unless the role was created quoted.
+USE ROLE SYSADMIN;
+GRANT CREATE ROW ACCESS POLICY ON SCHEMA <% ctx.env.database %>.<% ctx.env.schema %> TO ROLE <% ctx.env.owner_role %>;
+
+USE ROLE <% ctx.env.owner_role %>;
+USE WAREHOUSE <% ctx.env.warehouse %>;
+
+CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.entitlements_table %> (
+  ROLE_NAME VARCHAR NOT NULL COMMENT 'Account role entitled to the collection',
+  COLLECTION_ID VARCHAR NOT NULL COMMENT 'Mixpeek collection id, or * for every collection',
+  NOTE VARCHAR COMMENT 'Why the role is entitled'
+) COMMENT = 'Which role may see the rows of which Mixpeek collection (row access policy mapping table)';
+
+MERGE INTO <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.entitlements_table %> e
+USING (SELECT '<% ctx.env.operator_role %>' AS ROLE_NAME, '*' AS COLLECTION_ID) s
+  ON e.ROLE_NAME = s.ROLE_NAME AND e.COLLECTION_ID = s.COLLECTION_ID
+WHEN NOT MATCHED THEN INSERT (ROLE_NAME, COLLECTION_ID, NOTE)
+  VALUES (s.ROLE_NAME, s.COLLECTION_ID, 'operators watch every run');
+
+-- Created closed and then given its body, so a rerun updates the body of the attached policy in place.
+CREATE ROW ACCESS POLICY IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %>
+  AS (row_collection_id VARCHAR) RETURNS BOOLEAN -> FALSE
+  COMMENT = 'Mixpeek bundle: a role sees the collections <% ctx.env.entitlements_table %> grants it';
+ALTER ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %> SET BODY ->
+  IS_ROLE_IN_SESSION('<% ctx.env.owner_role %>')
+  OR EXISTS (
+    SELECT 1
+    FROM <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.entitlements_table %> e
+    WHERE (e.COLLECTION_ID = row_collection_id OR e.COLLECTION_ID = '*') AND IS_ROLE_IN_SESSION(e.ROLE_NAME)
+  );
+
+-- A table holds one row access policy; attach ours where it is missing (ADD fails when it is already there).
+EXECUTE IMMEDIATE $$
+DECLARE
+  attached INTEGER;
+BEGIN
+  SELECT COUNT(*) INTO :attached
+    FROM TABLE(<% ctx.env.database %>.INFORMATION_SCHEMA.POLICY_REFERENCES(
+      REF_ENTITY_NAME => '<% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.target_table %>', REF_ENTITY_DOMAIN => 'table'))
+    WHERE POLICY_NAME = '<% ctx.env.row_access_policy %>';
+  IF (attached = 0) THEN
+    ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.target_table %>
+      ADD ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %> ON (COLLECTION_ID);
+  END IF;
+  SELECT COUNT(*) INTO :attached
+    FROM TABLE(<% ctx.env.database %>.INFORMATION_SCHEMA.POLICY_REFERENCES(
+      REF_ENTITY_NAME => '<% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_STATE', REF_ENTITY_DOMAIN => 'table'))
+    WHERE POLICY_NAME = '<% ctx.env.row_access_policy %>';
+  IF (attached = 0) THEN
+    ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_STATE
+      ADD ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %> ON (COLLECTION_ID);
+  END IF;
+  SELECT COUNT(*) INTO :attached
+    FROM TABLE(<% ctx.env.database %>.INFORMATION_SCHEMA.POLICY_REFERENCES(
+      REF_ENTITY_NAME => '<% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_RUNS', REF_ENTITY_DOMAIN => 'table'))
+    WHERE POLICY_NAME = '<% ctx.env.row_access_policy %>';
+  IF (attached = 0) THEN
+    ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_RUNS
+      ADD ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %> ON (COLLECTION_ID);
+  END IF;
+  SELECT COUNT(*) INTO :attached
+    FROM TABLE(<% ctx.env.database %>.INFORMATION_SCHEMA.POLICY_REFERENCES(
+      REF_ENTITY_NAME => '<% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_REJECTS', REF_ENTITY_DOMAIN => 'table'))
+    WHERE POLICY_NAME = '<% ctx.env.row_access_policy %>';
+  IF (attached = 0) THEN
+    ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_REJECTS
+      ADD ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %> ON (COLLECTION_ID);
+  END IF;
+  SELECT COUNT(*) INTO :attached
+    FROM TABLE(<% ctx.env.database %>.INFORMATION_SCHEMA.POLICY_REFERENCES(
+      REF_ENTITY_NAME => '<% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_DOCUMENT_LABELS', REF_ENTITY_DOMAIN => 'table'))
+    WHERE POLICY_NAME = '<% ctx.env.row_access_policy %>';
+  IF (attached = 0) THEN
+    ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_DOCUMENT_LABELS
+      ADD ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %> ON (COLLECTION_ID);
+  END IF;
+END;
+$$;

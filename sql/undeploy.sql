@@ -1,0 +1,18 @@
+-- make undeploy: removes what lets the bundle run (tasks, procedures, functions, their stage, the integration,
+-- the secret and the network rule). It keeps the data and what governs it: tables, tags, policies, the
+-- entitlements and the roles that own them. sql/undeploy_data.sql (make undeploy PURGE=1) removes those too.
+-- The database, schema and warehouse may predate the bundle, so neither file drops them.
+USE ROLE <% ctx.env.owner_role %>;
+
+DROP TASK IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.incremental_task %>;
+DROP TASK IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.full_task %>;
+DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.sync_mixpeek_collection(VARCHAR, VARCHAR, VARCHAR, VARIANT);
+DROP STAGE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.stage %>;
+
+USE ROLE ACCOUNTADMIN;
+DROP INTEGRATION IF EXISTS <% ctx.env.integration %>;
+REVOKE EXECUTE TASK ON ACCOUNT FROM ROLE <% ctx.env.owner_role %>;
+
+USE ROLE <% ctx.env.owner_role %>;
+DROP SECRET IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.secret %>;
+DROP NETWORK RULE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.network_rule %>;

@@ -1,0 +1,25 @@
+-- make undeploy PURGE=1, after sql/undeploy.sql: also removes the synced data and what governs it.
+-- Irreversible once the tables' Time Travel retention has passed (UNDROP TABLE works until then).
+-- Tables a sync created under another target_table name are not known here: drop them yourself first.
+USE ROLE <% ctx.env.owner_role %>;
+
+DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.target_table %>;
+DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_STAGE;
+DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_STATE;
+DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_RUNS;
+DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_REJECTS;
+DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_DOCUMENT_LABELS;
+DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_TAXONOMIES;
+DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.entitlements_table %>;
+
+DROP ROW ACCESS POLICY IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %>;
+DROP MASKING POLICY IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.mask_varchar_policy %>;
+DROP MASKING POLICY IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.mask_variant_policy %>;
+DROP TAG IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.source_tag %>;
+DROP TAG IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %>;
+
+USE ROLE USERADMIN;
+DROP ROLE IF EXISTS <% ctx.env.sensitive_reader_role %>;
+DROP ROLE IF EXISTS <% ctx.env.reader_role %>;
+DROP ROLE IF EXISTS <% ctx.env.operator_role %>;
+DROP ROLE IF EXISTS <% ctx.env.owner_role %>;

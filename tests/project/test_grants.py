@@ -1,0 +1,150 @@
+"""Least privilege, read from the rendered SQL: who runs each step, who owns what, who may do what."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from project import sqlfacts
+from project.entities import qualified_name, table_name, table_specs
+from project.sqlfacts import Executed, Grant
+
+STEP_ROLES = {
+    "00_roles.sql": {"USERADMIN"},
+    "10_containers.sql": {"SYSADMIN"},
+    "30_integration.sql": {"ACCOUNTADMIN"},
+    "50_governance.sql": {"SYSADMIN", "owner"},
+    "55_row_access.sql": {"SYSADMIN", "owner"},
+    "undeploy.sql": {"owner", "ACCOUNTADMIN"},
+    "undeploy_data.sql": {"owner", "USERADMIN"},
+}
+BROAD_PRIVILEGES = {"ALL", "ALL PRIVILEGES", "OWNERSHIP", "MANAGE GRANTS", "APPLY MASKING POLICY", "APPLY TAG"}
+OWNER_SCHEMA_PRIVILEGES = {
+    "CREATE TABLE",
+    "CREATE VIEW",
+    "CREATE STAGE",
+    "CREATE PROCEDURE",
+    "CREATE FUNCTION",
+    "CREATE TASK",
+    "CREATE SECRET",
+    "CREATE NETWORK RULE",
+    "CREATE TAG",
+    "CREATE MASKING POLICY",
+    "CREATE ROW ACCESS POLICY",
+}
+
+
+@pytest.fixture(scope="module")
+def granted(deployed: list[Executed]) -> list[Grant]:
+    return sqlfacts.grants(deployed)
+
+
+def _privileges(granted: list[Grant], grantee: str, kind: str, name: str = "") -> set[str]:
+    return {p for g in granted if (g.grantee, g.kind, g.name) == (grantee, kind, name.upper()) for p in g.privileges}
+
+
+def _grantee_kinds(granted: list[Grant], grantee: str) -> set[str]:
+    return {g.kind for g in granted if g.grantee == grantee}
+
+
+def test_every_file_sets_its_role_before_anything_else(rendered: dict[str, list[str]]) -> None:
+    for file, statements in rendered.items():
+        assert re.fullmatch(r"USE ROLE \w+", sqlfacts.normalize(statements[0])), file
+
+
+def test_each_step_runs_as_the_role_it_documents(
+    deployed: list[Executed], undeployed: list[Executed], env: dict
+) -> None:
+    for statement in deployed + undeployed:
+        expected = {env["owner_role"] if r == "owner" else r for r in STEP_ROLES.get(statement.file, {"owner"})}
+        assert statement.role in expected, statement
+
+
+def test_accountadmin_only_touches_the_integration_and_the_task_privilege(
+    deployed: list[Executed], undeployed: list[Executed], env: dict
+) -> None:
+    for statement in deployed + undeployed:
+        if statement.role == "ACCOUNTADMIN" and not statement.text.startswith("USE ROLE"):
+            touches = re.search(
+                rf"INTEGRATION (IF (NOT )?EXISTS )?{env['integration']}\b|EXECUTE TASK ON ACCOUNT", statement.text
+            )
+            assert touches, statement
+
+
+def test_nothing_is_granted_to_public_users_or_shares(deployed: list[Executed], granted: list[Grant]) -> None:
+    assert granted
+    assert all(g.grantee_kind == "ROLE" and g.grantee != "PUBLIC" for g in granted)
+    assert not [s for s in deployed if re.search(r"\bTO (ROLE )?PUBLIC\b|\bFUTURE\b|\bALL \w+ IN SCHEMA\b", s.text)]
+
+
+def test_no_broad_privilege_is_granted(granted: list[Grant]) -> None:
+    assert not [g for g in granted if g.privileges & BROAD_PRIVILEGES]
+
+
+def test_the_owner_role_owns_everything_the_bundle_creates_in_its_schema(deployed: list[Executed], env: dict) -> None:
+    prefix = f"{env['database']}.{env['schema']}.".upper()
+    in_schema = [c for c in sqlfacts.created(deployed) if c.name.startswith(prefix)]
+    assert {"TABLE", "TAG", "MASKING POLICY", "ROW ACCESS POLICY", "TASK", "SECRET", "NETWORK RULE"} <= {
+        c.kind for c in in_schema
+    }
+    assert all(c.role == env["owner_role"] for c in in_schema)
+
+
+def test_the_owner_role_has_what_the_procedures_need(granted: list[Grant], env: dict) -> None:
+    owner = env["owner_role"]
+    assert _privileges(granted, owner, "INTEGRATION", env["integration"]) == {"USAGE"}
+    assert _privileges(granted, owner, "ACCOUNT") == {"EXECUTE TASK"}
+    assert _privileges(granted, owner, "DATABASE", env["database"]) == {"USAGE"}
+    assert _privileges(granted, owner, "WAREHOUSE", env["warehouse"]) == {"USAGE"}
+    schema = f"{env['database']}.{env['schema']}"
+    assert _privileges(granted, owner, "SCHEMA", schema) == {"USAGE"} | OWNER_SCHEMA_PRIVILEGES
+    assert _privileges(granted, "SYSADMIN", "ROLE", owner) == {"USAGE"}
+
+
+def test_only_the_owner_may_use_the_integration_or_the_secret(granted: list[Grant], env: dict) -> None:
+    users = {g.grantee for g in granted if g.kind in ("INTEGRATION", "SECRET", "NETWORK RULE")}
+    assert users == {env["owner_role"]}
+
+
+def test_the_operator_may_call_every_procedure_and_operate_every_task(
+    granted: list[Grant], deployed: list[Executed], entities: dict[str, Any], env: dict
+) -> None:
+    operator = env["operator_role"]
+    for entity in entities.values():
+        if entity.get_type() == "procedure":
+            assert _privileges(granted, operator, "PROCEDURE", qualified_name(entity)) == {"USAGE"}
+    tasks = [c.name for c in sqlfacts.created(deployed) if c.kind == "TASK"]
+    assert len(tasks) == 2
+    for task in tasks:
+        assert _privileges(granted, operator, "TASK", task) == {"OPERATE", "MONITOR"}
+    runs = f"{env['database']}.{env['schema']}.MIXPEEK_SYNC_RUNS"
+    assert _privileges(granted, operator, "TABLE", runs) == {"SELECT"}
+    assert _grantee_kinds(granted, operator) == {"DATABASE", "SCHEMA", "WAREHOUSE", "PROCEDURE", "TASK", "TABLE"}
+    assert {p for g in granted if g.grantee == operator for p in g.privileges} <= {
+        "USAGE",
+        "SELECT",
+        "OPERATE",
+        "MONITOR",
+    }
+
+
+def test_the_reader_may_select_every_table_and_use_every_function(
+    granted: list[Grant], entities: dict[str, Any], env: dict
+) -> None:
+    reader = env["reader_role"]
+    readable = {table_name(spec, env) for spec in table_specs() if not spec.transient}
+    selectable = {g.name for g in granted if g.grantee == reader and g.kind == "TABLE" and g.privileges == {"SELECT"}}
+    assert selectable == readable
+    for entity in entities.values():
+        if entity.get_type() == "function":
+            assert _privileges(granted, reader, "FUNCTION", qualified_name(entity)) == {"USAGE"}
+    for kind, name in (("DATABASE", env["database"]), ("SCHEMA", f"{env['database']}.{env['schema']}")):
+        assert _privileges(granted, reader, kind, name) == {"USAGE"}
+    assert _privileges(granted, reader, "WAREHOUSE", env["warehouse"]) == {"USAGE"}
+    assert {p for g in granted if g.grantee == reader for p in g.privileges} <= {"USAGE", "SELECT"}
+
+
+def test_the_sensitive_reader_is_a_reader_and_gets_nothing_else(granted: list[Grant], env: dict) -> None:
+    sensitive = env["sensitive_reader_role"]
+    assert [(g.kind, g.name) for g in granted if g.grantee == sensitive] == [("ROLE", env["reader_role"])]

@@ -1,0 +1,174 @@
+"""Every sql/ file renders with env: and its -D variables alone, parses as Snowflake SQL, and is safe to rerun."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlglot
+from project import sqlfacts, sqlfiles
+from project.sqlfiles import ROOT, RenderError
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+# Statement kinds sqlglot's snowflake dialect cannot parse (it falls back to an opaque Command, or fails, as for
+# CREATE ROW ACCESS POLICY ... AS (...) RETURNS BOOLEAN -> ...). Every other statement must parse to a real tree.
+ALLOWED_FALLBACKS = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"CREATE ROLE ",
+        r"GRANT ROLE ",
+        r"GRANT OPERATE, MONITOR ON TASK ",
+        r"(CREATE|ALTER|DROP) NETWORK RULE ",
+        r"(CREATE|ALTER|DROP) SECRET ",
+        r"(CREATE|ALTER) EXTERNAL ACCESS INTEGRATION ",
+        r"(CREATE|ALTER|DROP) MASKING POLICY ",
+        r"(CREATE|ALTER|DROP) ROW ACCESS POLICY ",
+        r"ALTER TABLE \S+ MODIFY COLUMN \S+ SET (TAG|MASKING POLICY) ",
+        r"EXECUTE IMMEDIATE \$\$",
+        r"(CREATE|DROP) TASK ",
+    )
+)
+OVERRIDES = {
+    "api_host": "api.example.test",
+    "incremental_schedule": "USING CRON 5 * * * * UTC",
+    "full_schedule": "USING CRON 15 2 * * * UTC",
+    "warehouse_size": "SMALL",
+    "task_failures_before_suspend": "7",
+    "task_retry_attempts": "2",
+    "task_timeout_ms": "600000",
+}
+
+
+def _parse(text: str) -> exp.Expression | None:
+    try:
+        return sqlglot.parse_one(text, read="snowflake")
+    except ParseError:
+        return None
+
+
+def _allowed_fallback(text: str) -> bool:
+    return any(pattern.match(text) for pattern in ALLOWED_FALLBACKS)
+
+
+def test_every_file_renders_with_no_template_left(rendered: dict[str, list[str]]) -> None:
+    for file, statements in rendered.items():
+        assert statements, file
+        for statement in statements:
+            assert "<%" not in statement and "%>" not in statement and "&{" not in statement, statement
+
+
+@pytest.mark.parametrize("step", [s for s in sqlfiles.ALL_STEPS if s.variables], ids=lambda s: s.file)
+def test_a_missing_variable_is_an_error_naming_it(step: sqlfiles.SqlStep) -> None:
+    for missing in step.variables:
+        variables = {name: "x" for name in step.variables if name != missing}
+        with pytest.raises(RenderError, match=f"'{missing}' is undefined"):
+            sqlfiles.render(step.file, variables)
+
+
+def test_statements_parse_unless_sqlglot_cannot_parse_their_kind(rendered: dict[str, list[str]]) -> None:
+    for statements in rendered.values():
+        for text in map(sqlfacts.normalize, statements):
+            tree = _parse(text)
+            if _allowed_fallback(text):
+                assert tree is None or isinstance(tree, exp.Command), f"sqlglot parses this now; unlist it: {text}"
+            else:
+                assert tree is not None and not isinstance(tree, exp.Command), f"not parsed: {text}"
+
+
+def test_policy_bodies_parse_as_expressions(rendered: dict[str, list[str]]) -> None:
+    bodies = []
+    for statements in rendered.values():
+        for text in map(sqlfacts.normalize, statements):
+            if re.match(r"(CREATE|ALTER) (MASKING|ROW ACCESS) POLICY ", text):
+                body = re.sub(r" COMMENT = '[^']*'$", "", text.split(" -> ", 1)[1])
+                bodies.append(sqlglot.parse_one(body, read="snowflake"))
+    assert len(bodies) == 6
+    assert all(not isinstance(b, exp.Command) for b in bodies)
+
+
+def test_task_calls_parse_and_pass_every_argument(rendered: dict[str, list[str]]) -> None:
+    calls = [s.split(" AS CALL ", 1)[1] for s in map(sqlfacts.normalize, rendered["60_tasks.sql"]) if " AS CALL " in s]
+    assert len(calls) == 2
+    for call in calls:
+        function = sqlglot.parse_one(f"SELECT {call}", read="snowflake").find(exp.Anonymous)
+        assert function.name == "sync_mixpeek_collection" and len(function.expressions) == 4, call
+
+
+def test_the_row_access_block_holds_parseable_statements(rendered: dict[str, list[str]]) -> None:
+    block = next(s for s in rendered["55_row_access.sql"] if s.startswith("EXECUTE IMMEDIATE"))
+    inner = sqlfacts.normalize(block.split("$$")[1])
+    checks = re.findall(r"SELECT COUNT\(\*\) INTO :attached (FROM .+? WHERE POLICY_NAME = '\w+');", inner)
+    alters = re.findall(r"IF \(attached = 0\) THEN (ALTER TABLE .+?); END IF", inner)
+    assert len(checks) == len(alters) > 0
+    assert all(isinstance(sqlglot.parse_one(f"SELECT COUNT(*) {c}", read="snowflake"), exp.Select) for c in checks)
+    assert all(re.fullmatch(r"ALTER TABLE [\w.]+ ADD ROW ACCESS POLICY [\w.]+ ON \(COLLECTION_ID\)", a) for a in alters)
+    for check, alter in zip(checks, alters, strict=True):
+        assert re.search(r"REF_ENTITY_NAME => '([\w.]+)'", check)[1] == alter.split()[2]
+
+
+def test_env_overrides_reach_every_statement(env: dict) -> None:
+    overrides = {name: OVERRIDES.get(name, f"ZZ_{name.upper()}") for name in env}
+    texts = [
+        sqlfacts.normalize(statement)
+        for s in sqlfiles.ALL_STEPS
+        for statement in sqlfiles.render(s.file, {name: "x" for name in s.variables}, overrides)
+    ]
+    for name, default in env.items():
+        if not default.isdigit():
+            pattern = re.compile(rf"(?<![\w.]){re.escape(default)}(?![\w])")
+            assert not [t for t in texts if pattern.search(t)], f"{default!r} is written out instead of ctx.env.{name}"
+
+
+def test_deploy_files_create_if_missing_and_destroy_nothing(deployed: list[sqlfacts.Executed]) -> None:
+    for created in sqlfacts.created(deployed):
+        assert created.if_not_exists and not created.or_replace, created
+    for statement in deployed:
+        assert not re.match(r"(DROP|TRUNCATE|DELETE|UNDROP|INSERT|UPDATE) ", statement.text), statement
+        assert " OR REPLACE " not in statement.text, statement
+
+
+def _recipe(target: str) -> list[str]:
+    text = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    body = re.search(rf"^{target}:.*?\n((?:\t.*\n|if.*\n|else\n|endif\n)+)", text, re.MULTILINE)
+    assert body, f"no {target} target"
+    return body[1].splitlines()
+
+
+def _file_lines(lines: list[str]) -> list[tuple[str, str]]:
+    return [(m[1], line) for line in lines if (m := re.search(r" -f sql/(\S+)", line))]
+
+
+@pytest.mark.parametrize("target", ["deploy", "undeploy"])
+def test_make_runs_the_files_in_order_with_their_variables_and_switches(target: str) -> None:
+    lines = _recipe(target)
+    steps = sqlfiles.DEPLOY_STEPS if target == "deploy" else sqlfiles.UNDEPLOY_STEPS
+    assert [file for file, _ in _file_lines(lines)] == [s.file for s in steps]
+    for file, line in _file_lines(lines):
+        step = sqlfiles.step(file)
+        assert re.findall(r'-D "(\w+)=', line) == list(step.variables), line
+        if step.switch:
+            opening = max(i for i, text in enumerate(lines[: lines.index(line)]) if text.startswith("if"))
+            assert f"$({step.switch})" in lines[opening], f"{file} is not behind {step.switch}"
+
+
+def test_snowpark_deploy_runs_between_the_account_steps_and_the_table_steps() -> None:
+    lines = _recipe("deploy")
+    files = [file for file, _ in _file_lines(lines)]
+    deploy_at = next(i for i, line in enumerate(lines) if "snowpark deploy --replace" in line)
+    before = {file for file, line in _file_lines(lines) if lines.index(line) < deploy_at}
+    assert before == {s.file for s in sqlfiles.BEFORE_SNOWPARK_DEPLOY}
+    assert files.index("40_tables.sql") == len(before)
+    assert (
+        "--connection $(CONNECTION)" in lines[deploy_at]
+        and '--role "$$($(PROJECT_ENV) owner_role)"' in lines[deploy_at]
+    )
+
+
+def test_the_api_key_only_travels_on_the_command_line_and_is_never_echoed(rendered: dict[str, list[str]]) -> None:
+    key = sqlfiles.EXAMPLE_VARIABLES["mixpeek_api_key"]
+    holders = [f for f, statements in rendered.items() if any(key in s for s in statements)]
+    assert holders == ["25_secret.sql"]
+    assert "SECRET_STRING = '<% mixpeek_api_key %>'" in (ROOT / "sql" / "25_secret.sql").read_text()
+    secret_line = next(line for _, line in _file_lines(_recipe("deploy")) if "25_secret.sql" in line)
+    assert " --silent " in secret_line and '"mixpeek_api_key=$$MIXPEEK_API_KEY"' in secret_line

@@ -1,0 +1,62 @@
+"""make undeploy removes what the deploy created and nothing else; the data goes only with PURGE=1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from project import sqlfacts
+from project.entities import qualified_name
+from project.sqlfacts import Executed
+
+CONTAINERS = {"DATABASE", "SCHEMA", "WAREHOUSE"}
+DATA_AND_GOVERNANCE = {"TABLE", "TAG", "MASKING POLICY", "ROW ACCESS POLICY", "ROLE"}
+
+
+def _kind(kind: str) -> str:
+    return "INTEGRATION" if kind == "EXTERNAL ACCESS INTEGRATION" else kind
+
+
+@pytest.fixture(scope="module")
+def made(deployed: list[Executed], entities: dict[str, Any], env: dict) -> set[tuple[str, str]]:
+    """(kind, name) of everything a deploy creates: sql/ objects, the entities and the CLI's artifact stage."""
+    objects = {(_kind(c.kind), c.name) for c in sqlfacts.created(deployed)}
+    objects |= {(e.get_type().upper(), qualified_name(e)) for e in entities.values()}
+    return objects | {("STAGE", f"{env['database']}.{env['schema']}.{env['stage']}".upper())}
+
+
+def _dropped(undeployed: list[Executed], file: str) -> list[sqlfacts.Dropped]:
+    return [d for d in sqlfacts.dropped(undeployed) if d.file == file]
+
+
+def test_everything_created_is_dropped_and_containers_are_kept(
+    made: set[tuple[str, str]], undeployed: list[Executed]
+) -> None:
+    dropped = {(d.kind, d.name) for d in sqlfacts.dropped(undeployed)}
+    assert dropped == {(kind, name) for kind, name in made if kind not in CONTAINERS}
+
+
+def test_drops_tolerate_missing_objects(undeployed: list[Executed]) -> None:
+    assert all(d.if_exists for d in sqlfacts.dropped(undeployed))
+
+
+def test_data_and_what_governs_it_go_only_with_purge(undeployed: list[Executed]) -> None:
+    assert {d.kind for d in _dropped(undeployed, "undeploy.sql")}.isdisjoint(DATA_AND_GOVERNANCE)
+    assert {d.kind for d in _dropped(undeployed, "undeploy_data.sql")} == DATA_AND_GOVERNANCE
+
+
+def test_objects_go_after_what_depends_on_them(undeployed: list[Executed]) -> None:
+    for file, before, after in (
+        ("undeploy.sql", {"TASK"}, {"PROCEDURE", "FUNCTION"}),
+        ("undeploy.sql", {"INTEGRATION"}, {"SECRET", "NETWORK RULE"}),
+        ("undeploy_data.sql", {"TABLE"}, {"TAG", "MASKING POLICY", "ROW ACCESS POLICY"}),
+        ("undeploy_data.sql", DATA_AND_GOVERNANCE - {"ROLE"}, {"ROLE"}),
+    ):
+        kinds = [d.kind for d in _dropped(undeployed, file)]
+        last_before = max(i for i, kind in enumerate(kinds) if kind in before)
+        assert all(i > last_before for i, kind in enumerate(kinds) if kind in after), (file, before, after)
+
+
+def test_undeploy_revokes_the_account_privilege_it_granted(undeployed: list[Executed], env: dict) -> None:
+    revoke = f"REVOKE EXECUTE TASK ON ACCOUNT FROM ROLE {env['owner_role']}"
+    assert [s.role for s in undeployed if s.text == revoke] == ["ACCOUNTADMIN"]
