@@ -1,22 +1,32 @@
-"""Handlers snowflake.yml names: parse arguments, wire collaborators, run an engine, return its summary."""
+"""Procedure handlers snowflake.yml names: parse arguments, wire collaborators, run an engine, return its summary."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import requests
+
 from . import runtime
 from .client import DEFAULT_BASE_URL, MixpeekClient
 from .database import Database
+from .enrich import Enrichment
+from .enrich_options import parse_enrich_request
+from .enrich_source import describe, plan_source
 from .label_refresh import LabelRefresh
-from .options import SyncOptions, parse_sync_request
+from .options import parse_sync_request
 from .sync import Sync
 
 
-def build_client(options: SyncOptions) -> MixpeekClient:
+def mixpeek_client(
+    base_url: str | None, namespace: str | None, session: requests.Session | None = None
+) -> MixpeekClient:
     """A client for the configured API; reads the secret, so call it on the main thread."""
-    base_url = options.base_url or runtime.default_base_url() or DEFAULT_BASE_URL
-    namespace = options.namespace or runtime.default_namespace()
-    return MixpeekClient(runtime.api_key(), base_url=base_url, namespace=namespace)
+    return MixpeekClient(
+        runtime.api_key(),
+        base_url=base_url or runtime.default_base_url() or DEFAULT_BASE_URL,
+        namespace=namespace or runtime.default_namespace(),
+        session=session,
+    )
 
 
 def sync_mixpeek_collection(
@@ -28,7 +38,7 @@ def sync_mixpeek_collection(
 ) -> dict[str, Any]:
     """CALL sync_mixpeek_collection(collection_id, target_table, mode, options) → run summary VARIANT."""
     request = parse_sync_request(collection_id, target_table, mode, options)
-    with build_client(request.options) as client:
+    with mixpeek_client(request.options.base_url, request.options.namespace) as client:
         return Sync(Database(session), client, request).run()
 
 
@@ -40,5 +50,15 @@ def refresh_mixpeek_labels(
 ) -> dict[str, Any]:
     """CALL refresh_mixpeek_labels(collection_id, target_table, options): rebuild the collection's labels."""
     request = parse_sync_request(collection_id, target_table, "full", options)
-    with build_client(request.options) as client:
+    with mixpeek_client(request.options.base_url, request.options.namespace) as client:
         return LabelRefresh(Database(session), client, request).run()
+
+
+def enrich_mixpeek_documents(
+    session: Any, collection_id: str, source: str, key_column: str, options: Any = None
+) -> dict[str, Any]:
+    """CALL enrich_mixpeek_documents(collection_id, source, key_column, options) → run summary VARIANT."""
+    request = parse_enrich_request(collection_id, source, key_column, options)
+    plan = plan_source(request, describe(session, request.source.sql, request.source.display))
+    with mixpeek_client(request.options.base_url, request.options.namespace) as client:
+        return Enrichment(Database(session), client, request, plan).run()

@@ -6,6 +6,7 @@ import argparse
 import os
 import threading
 
+from .retrievers import seed_retriever
 from .seed import seed_collection
 from .server import Emulator
 from .store import Store
@@ -30,7 +31,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def build(args: argparse.Namespace) -> Emulator:
     """A seeded, not yet started emulator for the given options."""
     store = Store()
-    seed_collection(
+    collection_id = seed_collection(
         store,
         documents=args.documents,
         seed=args.seed,
@@ -38,6 +39,7 @@ def build(args: argparse.Namespace) -> Emulator:
         collection_id=args.collection_id,
         collection_name=args.collection_name,
     )
+    seed_retriever(store, collection_id)
     return Emulator(
         store,
         api_key=args.api_key,
@@ -54,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     emulator = build(args).start()
     print(
         f"Mixpeek emulator at {emulator.sdk_base_url}: collection {args.collection_id} "
-        f"({args.documents} documents) in namespace {args.namespace}. Ctrl-C stops it."
+        f"({args.documents} documents) and retriever ret_demo000001 (product-search) in namespace "
+        f"{args.namespace}. Ctrl-C stops it."
     )
     try:
         threading.Event().wait()

@@ -8,12 +8,14 @@ from typing import Any
 from .api import Api, Request, Response
 from .docpaths import delete_path, set_path
 from .errors import ApiError, validation_error
+from .filters import compile_filter
 from .listing import list_documents, render, response, vector_indexes
 from .listrequest import parse_list_query, unknown_body_keys
 from .scope import collection_or_404, require_namespace, unresolved_headers, unresolved_warning
 
 BATCH_GET_KEYS = ("document_ids", "return_presigned_urls")
 BATCH_UPDATE_KEYS = ("updates", "filters", "update_data")
+READ_ONLY_FIELDS = ("document_id", "collection_id", "_internal", "_id")
 MAX_BATCH = 1000
 
 
@@ -76,31 +78,73 @@ def patch_document(api: Api, request: Request) -> Response:
 
 
 def batch_update(api: Api, request: Request) -> Response:
-    """POST .../documents/batch: dotted keys set one nested field, plain keys replace a whole root field."""
+    """POST .../documents/batch: explicit `updates`, or `filters` + `update_data` applied to every match."""
     collection = collection_or_404(api, request)
     body = _object_body(request.body, "BatchUpdateDocumentsRequest")
     unknown_body_keys(body, BATCH_UPDATE_KEYS, api.strict_body, "BatchUpdateDocumentsRequest")
     updates = body.get("updates")
+    if updates is not None and (body.get("filters") is not None or body.get("update_data") is not None):
+        raise validation_error("use either updates, or filters with update_data, not both", code="mixed_update_modes")
+    if updates is None:
+        return _filter_update(api, collection, body)
     if not isinstance(updates, list) or not 1 <= len(updates) <= MAX_BATCH:
         raise validation_error(f"updates must be a list of 1..{MAX_BATCH} {{document_id, update_data}} entries")
-    results = [_apply_update(api, collection["collection_id"], entry) for entry in updates]
+    entries = [_update_entry(entry) for entry in updates]
+    results = [_apply_update(api, collection, document_id, data) for document_id, data in entries]
     updated = sum(1 for r in results if r["success"])
     summary = {"updated_count": updated, "failed_count": len(results) - updated, "results": results}
     return Response(200, {**summary, "message": "Batch update completed"})
 
 
-def _apply_update(api: Api, collection_id: str, entry: Any) -> dict[str, Any]:
-    if not isinstance(entry, dict) or not isinstance(entry.get("update_data"), dict):
-        raise validation_error("each update needs document_id and an update_data object")
-    document_id = entry.get("document_id")
-    current = api.store.document_ref(collection_id, document_id) if isinstance(document_id, str) else None
+def _filter_update(api: Api, collection: dict[str, Any], body: dict[str, Any]) -> Response:
+    filters, data = body.get("filters"), body.get("update_data")
+    if not isinstance(filters, dict) or not isinstance(data, dict):
+        raise validation_error("send updates, or filters together with an update_data object", code="missing_updates")
+    predicate = compile_filter(filters)
+    collection_id = collection["collection_id"]
+    ids, docs = api.store.snapshot(collection_id)
+    results = [_apply_update(api, collection, i, data) for i in ids if predicate(docs[i])]
+    updated = sum(1 for r in results if r["success"])
+    summary = {"updated_count": updated, "failed_count": len(results) - updated, "results": []}
+    return Response(200, {**summary, "message": "Batch update completed"})
+
+
+def _update_entry(entry: Any) -> tuple[str, dict[str, Any]]:
+    if not isinstance(entry, dict) or not isinstance(entry.get("document_id"), str):
+        raise validation_error("each update needs a document_id string and an update_data object")
+    if not isinstance(entry.get("update_data"), dict):
+        raise validation_error(f"update_data of {entry['document_id']} must be an object")
+    return entry["document_id"], entry["update_data"]
+
+
+def _apply_update(api: Api, collection: dict[str, Any], document_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    current = api.store.document_ref(collection["collection_id"], document_id)
     if current is None:
-        return {"document_id": str(document_id), "success": False, "error": "document not found"}
+        return {"document_id": document_id, "success": False, "error": f"document '{document_id}' not found"}
     doc = copy.deepcopy(current)
-    for key, value in entry["update_data"].items():
-        set_path(doc, key, copy.deepcopy(value))
-    api.store.replace_document(collection_id, doc)
+    problem = next((p for p in (_refusal(doc, key, collection) for key in data) if p), None)
+    if problem:
+        return {"document_id": document_id, "success": False, "error": problem}
+    for key, value in data.items():
+        _assign_path(doc, key, value)
+    api.store.replace_document(collection["collection_id"], doc)
     return {"document_id": document_id, "success": True}
+
+
+def _refusal(doc: dict[str, Any], key: str, collection: dict[str, Any]) -> str | None:
+    parts = key.split(".")
+    if not all(parts):
+        return f"invalid field path {key!r}"
+    if parts[0] in READ_ONLY_FIELDS:
+        return f"{parts[0]} cannot be updated"
+    if parts[0] in vector_indexes(collection):
+        return f"{parts[0]} is a vector; vectors cannot be updated"
+    node: Any = doc
+    for depth, part in enumerate(parts[:-1]):
+        node = node.get(part) if isinstance(node, dict) else None
+        if node is not None and not isinstance(node, dict):
+            return f"cannot set {key!r}: {'.'.join(parts[: depth + 1])} is not an object"
+    return None
 
 
 def batch_get(api: Api, request: Request) -> Response:
@@ -140,3 +184,11 @@ def _assign(target: dict[str, Any], key: str, value: Any) -> None:
         delete_path(target, key)
     else:
         target[key] = copy.deepcopy(value)
+
+
+def _assign_path(target: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dot path (a key without a dot replaces that whole field); null removes the key instead."""
+    if value is None:
+        delete_path(target, path)
+    else:
+        set_path(target, path, copy.deepcopy(value))

@@ -34,6 +34,8 @@ class Store:
         self._ids: dict[str, list[str]] = {}
         self._factories: dict[str, DocumentFactory] = {}
         self._events: list[dict[str, Any]] = []
+        self._retrievers: dict[str, dict[str, Any]] = {}
+        self._executions = 0
 
     def add_namespace(self, namespace_id: str, name: str | None = None) -> None:
         """Register a namespace id and the name that also resolves to it."""
@@ -177,6 +179,31 @@ class Store:
         """Stored events (read-only) with a sequence number above `seq`."""
         with self.lock:
             return self._events[seq:]
+
+    def add_retriever(self, retriever: dict[str, Any]) -> str:
+        """Save a retriever (retriever_id, retriever_name, collection_ids, …) in its collections' namespace."""
+        retriever = copy.deepcopy(retriever)
+        with self.lock:
+            namespaces = {self.namespace_of(c) for c in retriever["collection_ids"]}
+            if len(namespaces) != 1:
+                raise ValueError("a retriever's collections must share one namespace")
+            retriever["namespace_id"] = namespaces.pop()
+            self._retrievers[retriever["retriever_id"]] = retriever
+        return retriever["retriever_id"]
+
+    def get_retriever(self, id_or_name: str, namespace: str) -> dict[str, Any] | None:
+        """A copy of a saved retriever by id or name in one namespace, or None."""
+        with self.lock:
+            for retriever_id, retriever in self._retrievers.items():
+                if retriever["namespace_id"] == namespace and id_or_name in (retriever_id, retriever["retriever_name"]):
+                    return copy.deepcopy(retriever)
+        return None
+
+    def next_execution_id(self) -> str:
+        """A new, deterministic execution id: exec_ + 12 hex digits counting executions."""
+        with self.lock:
+            self._executions += 1
+            return f"exec_{self._executions:012x}"
 
     def _require(self, collection_id: str) -> str:
         if collection_id not in self._collections:
