@@ -89,3 +89,13 @@ def test_refresh_rebuilds_labels_from_stored_documents(session, store, emulator)
     assert table_labels(session) == expected_labels(store)
     run = query(session, "SELECT MODE, STATUS FROM MIXPEEK_SYNC_RUNS WHERE RUN_ID = ?", [summary["run_id"]])
     assert run == [{"MODE": "labels", "STATUS": "SUCCEEDED"}]
+
+
+def test_labels_carry_taxonomy_names_fetched_once(session, store, emulator):
+    sync(session, "full")
+    names = query(session, "SELECT DISTINCT TAXONOMY_NAME FROM MIXPEEK_DOCUMENT_LABELS ORDER BY 1")
+    assert names == [{"TAXONOMY_NAME": "Product categories"}, {"TAXONOMY_NAME": "Product hierarchy"}]
+    fetched = emulator.request_count("/v1/taxonomies/")
+    assert fetched == 2
+    sync(session, "full")
+    assert emulator.request_count("/v1/taxonomies/") == fetched

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from . import document_routes as docs
-from . import retrievers
+from . import retrievers, taxonomies
 from .api import Api, Request, Response, Route, route
 from .cursors import event_cursor, event_seq
 from .errors import ApiError, validation_error
@@ -153,4 +153,5 @@ ROUTES: list[Route] = [
     route("POST", "/v1/documents/batch-get", docs.batch_get),
     route("GET", "/v1/events", list_events),
     route("POST", "/v1/retrievers/{retriever}/execute", retrievers.execute),
+    route("GET", "/v1/taxonomies/{taxonomy}", taxonomies.get_taxonomy),
 ]

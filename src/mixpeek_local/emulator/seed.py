@@ -9,6 +9,7 @@ from typing import Any
 from .clock import format_timestamp, parse_timestamp
 from .generator import CollectionContext, DocumentFactory, random_id
 from .store import DEFAULT_NAMESPACE, Store
+from .taxonomies import flat_taxonomy, hierarchical_taxonomy
 
 EXTRACTOR = {"name": "multimodal_extractor", "version": "v1", "inference": "vertex_multimodal_embedding"}
 UPDATED_SHARE = 0.3
@@ -33,6 +34,9 @@ def seed_collection(
     )
     created_at = store.clock.tick()
     store.add_collection(build_collection(context, collection_name, created_at), namespace=namespace)
+    flat = flat_taxonomy(context.flat_taxonomy_id, context.collection_id, created_at)
+    store.add_taxonomy(flat, namespace)
+    store.add_taxonomy(hierarchical_taxonomy(context.hierarchical_taxonomy_id, created_at), namespace)
     factory = DocumentFactory(rng, context)
     store.set_factory(context.collection_id, factory)
     store.put_documents(context.collection_id, _documents(store, factory, documents))

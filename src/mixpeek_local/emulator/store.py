@@ -35,6 +35,7 @@ class Store:
         self._factories: dict[str, DocumentFactory] = {}
         self._events: list[dict[str, Any]] = []
         self._retrievers: dict[str, dict[str, Any]] = {}
+        self._taxonomies: dict[str, dict[str, Any]] = {}
         self._executions = 0
 
     def add_namespace(self, namespace_id: str, name: str | None = None) -> None:
@@ -197,6 +198,20 @@ class Store:
             for retriever_id, retriever in self._retrievers.items():
                 if retriever["namespace_id"] == namespace and id_or_name in (retriever_id, retriever["retriever_name"]):
                     return copy.deepcopy(retriever)
+        return None
+
+    def add_taxonomy(self, taxonomy: dict[str, Any], namespace: str) -> str:
+        """Save a taxonomy (TaxonomyResponse shape) in a namespace."""
+        with self.lock:
+            self._taxonomies[taxonomy["taxonomy_id"]] = {**copy.deepcopy(taxonomy), "_namespace": namespace}
+        return taxonomy["taxonomy_id"]
+
+    def get_taxonomy(self, id_or_name: str, namespace: str) -> dict[str, Any] | None:
+        """A copy of a taxonomy by id or name in one namespace, or None."""
+        with self.lock:
+            for taxonomy_id, taxonomy in self._taxonomies.items():
+                if taxonomy["_namespace"] == namespace and id_or_name in (taxonomy_id, taxonomy["taxonomy_name"]):
+                    return {k: copy.deepcopy(v) for k, v in taxonomy.items() if k != "_namespace"}
         return None
 
     def next_execution_id(self) -> str:
