@@ -12,6 +12,7 @@ from typing import Any
 
 from mixpeek_snowflake.procedures import sync_mixpeek_collection
 
+from .demo_views import show_views
 from .emulator import Emulator, Store, seed_collection
 from .engine import local_session
 from .output import rows_as_dicts, table
@@ -117,3 +118,4 @@ def run_demo(documents: int = 3000, local_dir: Path | None = None, say: Callable
             print_summary("Incremental sync", sync_mixpeek_collection(session, COLLECTION_ID), say)
             print_summary("Rerun, nothing changed", sync_mixpeek_collection(session, COLLECTION_ID), say)
             glance(session, say)
+            show_views(session, say, COLLECTION_ID)

@@ -15,6 +15,8 @@ from .enrich_source import describe, plan_source
 from .label_refresh import LabelRefresh
 from .options import parse_sync_request
 from .sync import Sync
+from .view_builder import ViewBuilder
+from .view_options import parse_view_request
 
 
 def mixpeek_client(
@@ -62,3 +64,10 @@ def enrich_mixpeek_documents(
     plan = plan_source(request, describe(session, request.source.sql, request.source.display))
     with mixpeek_client(request.options.base_url, request.options.namespace) as client:
         return Enrichment(Database(session), client, request, plan).run()
+
+
+def create_mixpeek_views(session: Any, collection_id: str, options: Any = None) -> dict[str, Any]:
+    """CALL create_mixpeek_views(collection_id, options) → summary VARIANT: the views and their columns."""
+    request = parse_view_request(collection_id, options)
+    with mixpeek_client(request.options.base_url, request.options.namespace) as client:
+        return ViewBuilder(Database(session), client, request).run()
