@@ -117,3 +117,27 @@ CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_T
   TAXONOMY_TYPE VARCHAR COMMENT 'flat or hierarchical',
   FETCHED_AT TIMESTAMP_NTZ COMMENT 'When the name was read from Mixpeek (UTC)'
 ) COMMENT = 'Names of the taxonomies labels refer to, fetched once per taxonomy id';
+
+-- enrich_mixpeek_documents keeps these two in the current schema (or its state_schema option); here they are made
+-- in the bundle schema, where the owner role may create tables, so governance and grants can reach them.
+CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_STATE (
+  COLLECTION_ID VARCHAR NOT NULL COMMENT 'Mixpeek collection id (col_…)',
+  MAPPING_ID VARCHAR NOT NULL COMMENT 'Hash of the key field and the metadata keys written; each column mapping keeps its own state',
+  DOCUMENT_ID VARCHAR NOT NULL COMMENT 'Mixpeek document the values were pushed to',
+  KEY_VALUE VARCHAR COMMENT 'Source key that matched the document (JSON text unless a string)',
+  VALUES_HASH VARCHAR NOT NULL COMMENT 'SHA-256 of the update_data Mixpeek confirmed; a row is sent again only when it changes',
+  SOURCE VARCHAR COMMENT 'Source table, or the start of the source query',
+  LAST_RUN_ID VARCHAR NOT NULL COMMENT 'Enrichment run that last pushed the values',
+  PUSHED_AT TIMESTAMP_NTZ NOT NULL COMMENT 'When Mixpeek confirmed the values (UTC)'
+) COMMENT = 'What enrich_mixpeek_documents last pushed to each Mixpeek document, so unchanged rows are skipped';
+
+CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_FAILURES (
+  RUN_ID VARCHAR NOT NULL COMMENT 'Enrichment run',
+  COLLECTION_ID VARCHAR COMMENT 'Mixpeek collection id',
+  SOURCE VARCHAR COMMENT 'Source table, or the start of the source query',
+  KEY_VALUE VARCHAR COMMENT 'Source key (JSON text unless a string); NULL when the key was NULL',
+  DOCUMENT_ID VARCHAR COMMENT 'Mixpeek document, when the key matched one',
+  REASON VARCHAR NOT NULL COMMENT 'Why nothing was pushed for it',
+  UPDATE_DATA VARIANT COMMENT 'The dotted-key update that was refused, when one was built',
+  FAILED_AT TIMESTAMP_NTZ NOT NULL COMMENT 'When (UTC)'
+) COMMENT = 'Rows and documents an enrichment run could not push, with the reason; the rest of the run went on';

@@ -3,6 +3,15 @@
 -- columns only to the sensitive-reader role and to the owner (the procedures run as the owner).
 -- Policies are created closed and then given their body: CREATE OR REPLACE cannot replace an attached policy,
 -- so a rerun updates the body in place.
+-- Sensitive: the documents' source URLs, user metadata and raw JSON, the excerpts of rejected documents, and the
+-- values an enrichment could not push (MIXPEEK_ENRICH_FAILURES.UPDATE_DATA: business data read from the source,
+-- bound for Mixpeek metadata, which is itself sensitive once synced back into METADATA). Taxonomy labels, run and
+-- state bookkeeping, and enrichment keys are internal: KEY_VALUE stays readable so an operator can find the source
+-- row to fix; when your key column is personal data, mask it too (ALTER TABLE … MODIFY COLUMN KEY_VALUE SET
+-- MASKING POLICY <mask_varchar_policy>) on MIXPEEK_ENRICH_STATE and MIXPEEK_ENRICH_FAILURES.
+-- The policies act wherever the columns are read, views included: a view create_mixpeek_views builds over the
+-- documents table shows a reader the masked SOURCE_URL and METADATA, NULL for every column it extracts from the
+-- masked DOCUMENT and no rows in its child views; the sensitive-reader role sees them all.
 USE ROLE SYSADMIN;
 GRANT CREATE TAG, CREATE MASKING POLICY ON SCHEMA <% ctx.env.database %>.<% ctx.env.schema %>
   TO ROLE <% ctx.env.owner_role %>;
@@ -57,6 +66,12 @@ ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_DOCUMENT_LABELS 
 ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_TAXONOMIES SET TAG
   <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.source_tag %> = 'mixpeek',
   <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'internal';
+ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_STATE SET TAG
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.source_tag %> = 'mixpeek',
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'internal';
+ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_FAILURES SET TAG
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.source_tag %> = 'mixpeek',
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'internal';
 
 ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.target_table %> MODIFY COLUMN SOURCE_URL
   SET TAG <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'sensitive';
@@ -65,6 +80,8 @@ ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.target_table 
 ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.target_table %> MODIFY COLUMN DOCUMENT
   SET TAG <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'sensitive';
 ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_REJECTS MODIFY COLUMN EXCERPT
+  SET TAG <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'sensitive';
+ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_FAILURES MODIFY COLUMN UPDATE_DATA
   SET TAG <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'sensitive';
 
 ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.target_table %> MODIFY COLUMN SOURCE_URL
@@ -75,3 +92,5 @@ ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.target_table 
   SET MASKING POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.mask_variant_policy %> FORCE;
 ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_REJECTS MODIFY COLUMN EXCERPT
   SET MASKING POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.mask_varchar_policy %> FORCE;
+ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_FAILURES MODIFY COLUMN UPDATE_DATA
+  SET MASKING POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.mask_variant_policy %> FORCE;

@@ -2,6 +2,7 @@
 -- Once applied, a role sees the rows of a collection only when MIXPEEK_COLLECTION_ENTITLEMENTS grants it that
 -- collection (COLLECTION_ID '*' means every collection). The owner role, and so the procedures and tasks, sees all.
 -- ROLE_NAME must be written as Snowflake stores the role: upper case unless the role was created quoted.
+-- It also filters the views create_mixpeek_views builds over these tables, for the role that queries the view.
 USE ROLE SYSADMIN;
 GRANT CREATE ROW ACCESS POLICY ON SCHEMA <% ctx.env.database %>.<% ctx.env.schema %> TO ROLE <% ctx.env.owner_role %>;
 
@@ -75,6 +76,22 @@ BEGIN
     WHERE POLICY_NAME = '<% ctx.env.row_access_policy %>';
   IF (attached = 0) THEN
     ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_DOCUMENT_LABELS
+      ADD ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %> ON (COLLECTION_ID);
+  END IF;
+  SELECT COUNT(*) INTO :attached
+    FROM TABLE(<% ctx.env.database %>.INFORMATION_SCHEMA.POLICY_REFERENCES(
+      REF_ENTITY_NAME => '<% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_STATE', REF_ENTITY_DOMAIN => 'table'))
+    WHERE POLICY_NAME = '<% ctx.env.row_access_policy %>';
+  IF (attached = 0) THEN
+    ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_STATE
+      ADD ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %> ON (COLLECTION_ID);
+  END IF;
+  SELECT COUNT(*) INTO :attached
+    FROM TABLE(<% ctx.env.database %>.INFORMATION_SCHEMA.POLICY_REFERENCES(
+      REF_ENTITY_NAME => '<% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_FAILURES', REF_ENTITY_DOMAIN => 'table'))
+    WHERE POLICY_NAME = '<% ctx.env.row_access_policy %>';
+  IF (attached = 0) THEN
+    ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_FAILURES
       ADD ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %> ON (COLLECTION_ID);
   END IF;
 END;

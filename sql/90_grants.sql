@@ -1,17 +1,50 @@
--- Last step of the deploy (owner role): what the operator and reader roles may use. Nothing goes to PUBLIC.
--- `snow snowpark deploy` replaces procedures WITH COPY GRANTS, so these grants survive upgrades.
+-- Last step of the deploy (owner role, then SECURITYADMIN for the view grants): what the operator and reader roles
+-- may use. Nothing goes to PUBLIC.
+-- `snow snowpark deploy` replaces procedures and functions WITH COPY GRANTS, so these grants survive upgrades.
 USE ROLE <% ctx.env.owner_role %>;
 
+-- Every procedure is owner's rights: it runs as the owner role with the bundle's integration and secret.
+-- enrich_mixpeek_documents reads its source (a table, a view or a SELECT query) as the owner role, so whoever may
+-- call it can push into Mixpeek metadata anything the owner role can SELECT. Grant the owner role SELECT only on
+-- the tables meant for Mixpeek, one by one, e.g.
+--   GRANT SELECT ON TABLE SALES.PUBLIC.PRODUCT_PRICES TO ROLE <% ctx.env.owner_role %>;
+-- never on FUTURE or ALL tables of a schema, and mind that the owner role already reads the bundle's own tables
+-- unmasked and unfiltered by row access.
 GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.sync_mixpeek_collection(VARCHAR, VARCHAR, VARCHAR, VARIANT)
   TO ROLE <% ctx.env.operator_role %>;
+GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.refresh_mixpeek_labels(VARCHAR, VARCHAR, VARIANT)
+  TO ROLE <% ctx.env.operator_role %>;
+GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.enrich_mixpeek_documents(VARCHAR, VARCHAR, VARCHAR, VARIANT)
+  TO ROLE <% ctx.env.operator_role %>;
+GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.create_mixpeek_views(VARCHAR, VARIANT)
+  TO ROLE <% ctx.env.operator_role %>;
+
+-- mixpeek_search returns what a Mixpeek retriever returns, METADATA and the whole DOCUMENT included, for every
+-- collection the retriever searches: masking and row access policies govern tables, not what a function fetches
+-- from Mixpeek. So it goes to the sensitive-reader role, which sees those columns unmasked anyway.
+GRANT USAGE ON FUNCTION <% ctx.env.database %>.<% ctx.env.schema %>.mixpeek_search(VARCHAR, VARIANT, VARIANT)
+  TO ROLE <% ctx.env.sensitive_reader_role %>;
 
 GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_RUNS TO ROLE <% ctx.env.operator_role %>;
 GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_STATE TO ROLE <% ctx.env.operator_role %>;
 GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_REJECTS TO ROLE <% ctx.env.operator_role %>;
+GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_STATE TO ROLE <% ctx.env.operator_role %>;
+GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_FAILURES TO ROLE <% ctx.env.operator_role %>;
 
+-- Readers get the synced tables, not the enrichment's: those hold keys and values read from your own tables.
 GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.target_table %> TO ROLE <% ctx.env.reader_role %>;
 GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_RUNS TO ROLE <% ctx.env.reader_role %>;
 GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_STATE TO ROLE <% ctx.env.reader_role %>;
 GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_REJECTS TO ROLE <% ctx.env.reader_role %>;
 GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_DOCUMENT_LABELS TO ROLE <% ctx.env.reader_role %>;
 GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_TAXONOMIES TO ROLE <% ctx.env.reader_role %>;
+
+-- create_mixpeek_views replaces views in the schema of the table it reads, owned by the owner role (which has
+-- CREATE VIEW on the bundle schema only, step 2). Readers may SELECT every view of the bundle schema, those made
+-- later included. Masking and row access policies still apply through the views, on the base columns, for the
+-- role that queries. Future grants need MANAGE GRANTS, hence SECURITYADMIN. Keep the bundle schema to the bundle:
+-- any view created in it becomes readable, and a schema-level future grant on views overrides database-level
+-- future grants on views for this schema. Views made in another schema need grants of their own.
+USE ROLE SECURITYADMIN;
+GRANT SELECT ON ALL VIEWS IN SCHEMA <% ctx.env.database %>.<% ctx.env.schema %> TO ROLE <% ctx.env.reader_role %>;
+GRANT SELECT ON FUTURE VIEWS IN SCHEMA <% ctx.env.database %>.<% ctx.env.schema %> TO ROLE <% ctx.env.reader_role %>;

@@ -1,12 +1,17 @@
 -- make undeploy: removes what lets the bundle run (tasks, procedures, functions, their stage, the integration,
 -- the secret and the network rule). It keeps the data and what governs it: tables, tags, policies, the
--- entitlements and the roles that own them. sql/undeploy_data.sql (make undeploy PURGE=1) removes those too.
+-- entitlements, the views create_mixpeek_views made and the roles that own them. sql/undeploy_data.sql
+-- (make undeploy PURGE=1) removes those too.
 -- The database, schema and warehouse may predate the bundle, so neither file drops them.
 USE ROLE <% ctx.env.owner_role %>;
 
 DROP TASK IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.incremental_task %>;
 DROP TASK IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.full_task %>;
 DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.sync_mixpeek_collection(VARCHAR, VARCHAR, VARCHAR, VARIANT);
+DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.refresh_mixpeek_labels(VARCHAR, VARCHAR, VARIANT);
+DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.enrich_mixpeek_documents(VARCHAR, VARCHAR, VARCHAR, VARIANT);
+DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.create_mixpeek_views(VARCHAR, VARIANT);
+DROP FUNCTION IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.mixpeek_search(VARCHAR, VARIANT, VARIANT);
 DROP STAGE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.stage %>;
 
 USE ROLE ACCOUNTADMIN;

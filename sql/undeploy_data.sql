@@ -1,7 +1,24 @@
 -- make undeploy PURGE=1, after sql/undeploy.sql: also removes the synced data and what governs it.
 -- Irreversible once the tables' Time Travel retention has passed (UNDROP TABLE works until then).
--- Tables a sync created under another target_table name are not known here: drop them yourself first.
+-- Tables a sync created under another target_table name, enrichment tables kept in another state_schema and views
+-- made in another schema are not known here: drop them yourself first.
 USE ROLE <% ctx.env.owner_role %>;
+
+-- The views create_mixpeek_views made: every view the owner role owns in the bundle schema.
+EXECUTE IMMEDIATE $$
+DECLARE
+  owned CURSOR FOR
+    SELECT TABLE_NAME FROM <% ctx.env.database %>.INFORMATION_SCHEMA.VIEWS
+    WHERE TABLE_SCHEMA = UPPER('<% ctx.env.schema %>') AND TABLE_OWNER = UPPER('<% ctx.env.owner_role %>');
+  drop_view VARCHAR;
+BEGIN
+  FOR owned_view IN owned DO
+    drop_view := 'DROP VIEW IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>."' ||
+      REPLACE(owned_view.TABLE_NAME, '"', '""') || '"';
+    EXECUTE IMMEDIATE :drop_view;
+  END FOR;
+END;
+$$;
 
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.target_table %>;
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_STAGE;
@@ -10,6 +27,8 @@ DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_RU
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_REJECTS;
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_DOCUMENT_LABELS;
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_TAXONOMIES;
+DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_STATE;
+DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_FAILURES;
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.entitlements_table %>;
 
 DROP ROW ACCESS POLICY IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %>;

@@ -1,8 +1,10 @@
 """Live fixtures: a scratch deployment of the bundle in a real account, removed again afterwards.
 
-Skipped unless SNOWFLAKE_CONNECTION (a Snowflake CLI connection whose user may use ACCOUNTADMIN, SYSADMIN and
-USERADMIN), MIXPEEK_API_KEY, MIXPEEK_LIVE_COLLECTION and MIXPEEK_LIVE_NAMESPACE are set. MIXPEEK_LIVE_GOVERNANCE=0
-skips tags and masking (Standard Edition); MIXPEEK_LIVE_ROW_ACCESS=1 applies the row access policy too.
+Skipped unless SNOWFLAKE_CONNECTION (a Snowflake CLI connection whose user may use ACCOUNTADMIN, SECURITYADMIN,
+SYSADMIN and USERADMIN), MIXPEEK_API_KEY, MIXPEEK_LIVE_COLLECTION and MIXPEEK_LIVE_NAMESPACE are set.
+MIXPEEK_LIVE_GOVERNANCE=0 skips tags and masking (Standard Edition); MIXPEEK_LIVE_ROW_ACCESS=1 applies the row access
+policy too; MIXPEEK_LIVE_RETRIEVER (a retriever of the namespace) adds the search test. Nothing is written to Mixpeek:
+the enrichment test is a dry run.
 """
 
 from __future__ import annotations

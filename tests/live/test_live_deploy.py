@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import pytest
 from live.deployment import Deployment
+
+from mixpeek_snowflake import search
 
 pytestmark = pytest.mark.live
 
@@ -15,13 +18,27 @@ def _table(deployment: Deployment, name: str) -> str:
     return f"{deployment.env['database']}.{deployment.env['schema']}.{name}"
 
 
-def _call(deployment: Deployment, mode: str) -> dict:
-    namespace = f"OBJECT_CONSTRUCT('namespace', '{deployment.namespace}')"
-    target = _table(deployment, "MIXPEEK_DOCUMENTS")
-    arguments = f"'{deployment.collection}', '{target}', '{mode}', {namespace}"
-    query = f"CALL {_table(deployment, 'sync_mixpeek_collection')}({arguments})"
+def _options(deployment: Deployment, **extra: str) -> str:
+    pairs = {"namespace": f"'{deployment.namespace}'", **extra}
+    return "OBJECT_CONSTRUCT(" + ", ".join(f"'{name}', {value}" for name, value in pairs.items()) + ")"
+
+
+def _run(deployment: Deployment, procedure: str, arguments: str) -> dict:
+    """CALL a procedure of the deployment as the operator; its summary."""
+    query = f"CALL {_table(deployment, procedure)}({arguments})"
     value = next(iter(deployment.sql(query, "operator_role")[0].values()))
     return value if isinstance(value, dict) else json.loads(value)
+
+
+def _call(deployment: Deployment, mode: str) -> dict:
+    target = _table(deployment, "MIXPEEK_DOCUMENTS")
+    arguments = f"'{deployment.collection}', '{target}', '{mode}', {_options(deployment)}"
+    return _run(deployment, "sync_mixpeek_collection", arguments)
+
+
+def _live_documents(deployment: Deployment) -> int:
+    query = f"SELECT COUNT(*) AS N FROM {_table(deployment, 'MIXPEEK_DOCUMENTS')} WHERE NOT IS_DELETED"
+    return deployment.sql(query, "reader_role")[0]["N"]
 
 
 def test_a_second_deploy_changes_nothing_and_succeeds(deployment: Deployment) -> None:
@@ -51,11 +68,65 @@ def test_the_reader_sees_sensitive_columns_masked(deployment: Deployment) -> Non
     assert {r["SOURCE_URL"] for r in deployment.sql(query, "reader_role")} <= {"***MASKED***"}
 
 
-def test_the_reader_may_not_call_the_procedure(deployment: Deployment) -> None:
+@pytest.mark.parametrize(
+    "call",
+    [
+        "sync_mixpeek_collection('{collection}')",
+        "refresh_mixpeek_labels('{collection}')",
+        "create_mixpeek_views('{collection}')",
+        "enrich_mixpeek_documents('{collection}', 'SELECT 1 AS K', 'K', OBJECT_CONSTRUCT('dry_run', TRUE))",
+    ],
+)
+def test_the_reader_may_call_no_procedure(deployment: Deployment, call: str) -> None:
     with pytest.raises(RuntimeError):
-        deployment.sql(
-            f"CALL {_table(deployment, 'sync_mixpeek_collection')}('{deployment.collection}')", "reader_role"
-        )
+        deployment.sql(f"CALL {_table(deployment, call.format(collection=deployment.collection))}", "reader_role")
+
+
+def test_the_operator_refreshes_the_labels_and_the_reader_reads_them(deployment: Deployment) -> None:
+    target = _table(deployment, "MIXPEEK_DOCUMENTS")
+    arguments = f"'{deployment.collection}', '{target}', {_options(deployment)}"
+    summary = _run(deployment, "refresh_mixpeek_labels", arguments)
+    assert summary["status"] == "SUCCEEDED", summary
+    labels = deployment.sql(f"SELECT COUNT(*) AS N FROM {_table(deployment, 'MIXPEEK_DOCUMENT_LABELS')}", "reader_role")
+    assert labels[0]["N"] == summary["labels_written"]
+    taxonomies = f"SELECT DISTINCT TAXONOMY_ID FROM {_table(deployment, 'MIXPEEK_DOCUMENT_LABELS')}"
+    names = f"SELECT TAXONOMY_ID FROM {_table(deployment, 'MIXPEEK_TAXONOMIES')}"
+    assert deployment.sql(f"{taxonomies} EXCEPT {names}", "reader_role") == []
+
+
+def test_views_the_operator_creates_are_readable_by_the_reader(deployment: Deployment) -> None:
+    source = f"'{_table(deployment, 'MIXPEEK_DOCUMENTS')}'"
+    arguments = f"'{deployment.collection}', {_options(deployment, source_table=source)}"
+    main_view = _run(deployment, "create_mixpeek_views", arguments)["views"][0]["name"]
+    seen = deployment.sql(f"SELECT COUNT(*) AS N FROM {main_view}", "reader_role")[0]["N"]
+    assert seen == _live_documents(deployment)
+
+
+def test_an_enrichment_dry_run_reads_as_the_owner_and_pushes_nothing(deployment: Deployment) -> None:
+    source = f"SELECT DOCUMENT_ID, MODALITY AS LIVE_TEST_KIND FROM {_table(deployment, 'MIXPEEK_DOCUMENTS')}"
+    schema = f"'{deployment.env['database']}.{deployment.env['schema']}'"
+    options = _options(deployment, dry_run="TRUE", state_schema=schema)
+    arguments = f"'{deployment.collection}', '{source}', 'DOCUMENT_ID', {options}"
+    summary = _run(deployment, "enrich_mixpeek_documents", arguments)
+    assert summary["status"] == "SUCCEEDED" and summary["dry_run"] is True, summary
+    assert summary["rows_read"] > 0 and summary["sent"] == 0, summary
+    for table in ("MIXPEEK_ENRICH_STATE", "MIXPEEK_ENRICH_FAILURES"):
+        deployment.sql(f"SELECT COUNT(*) AS N FROM {_table(deployment, table)}", "operator_role")
+        with pytest.raises(RuntimeError):
+            deployment.sql(f"SELECT COUNT(*) AS N FROM {_table(deployment, table)}", "reader_role")
+
+
+def test_the_sensitive_reader_searches_a_retriever(deployment: Deployment) -> None:
+    retriever = os.environ.get("MIXPEEK_LIVE_RETRIEVER")
+    if not retriever:
+        pytest.skip("MIXPEEK_LIVE_RETRIEVER (a retriever id or name in MIXPEEK_LIVE_NAMESPACE) is not set")
+    function = _table(deployment, "mixpeek_search")
+    query = f"SELECT * FROM TABLE({function}('{retriever}', TO_VARIANT('video'), {_options(deployment, limit='3')}))"
+    with pytest.raises(RuntimeError):
+        deployment.sql(query, "reader_role")
+    rows = deployment.sql(query, "sensitive_reader_role")
+    assert len(rows) <= 3
+    assert all(tuple(row) == search.COLUMNS for row in rows)
 
 
 def test_tasks_start_suspended_and_the_operator_can_run_one(deployment: Deployment) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 from typing import Any
 
 
@@ -38,10 +39,16 @@ def qualified_name(entity: Any) -> str:
 
 
 def table_specs() -> list[Any]:
-    """Every TableSpec tables.py defines: the tables the code creates and writes."""
+    """Every TableSpec the shipped package defines at module level, each once: the tables the code creates."""
+    import mixpeek_snowflake
     from mixpeek_snowflake import tables
 
-    return [value for value in vars(tables).values() if isinstance(value, tables.TableSpec)]
+    found: dict[str, Any] = {spec.name: spec for spec in tables.ALL_TABLES}
+    for module in pkgutil.iter_modules(mixpeek_snowflake.__path__):
+        for value in vars(importlib.import_module(f"mixpeek_snowflake.{module.name}")).values():
+            if isinstance(value, tables.TableSpec) and found.setdefault(value.name, value) != value:
+                raise AssertionError(f"two different TableSpecs are named {value.name}")
+    return list(found.values())
 
 
 def table_name(spec: Any, env: dict[str, Any]) -> str:

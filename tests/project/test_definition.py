@@ -13,9 +13,16 @@ import pytest
 from project import entities as ent
 from project.sqlfiles import ALL_STEPS, ROOT, project_definition, project_env
 
-from mixpeek_snowflake import runtime
+from mixpeek_snowflake import runtime, search
 
 PACKAGE_DIR = ROOT / "src" / "mixpeek_snowflake"
+DECLARED = {
+    "sync_mixpeek_collection": "procedure",
+    "refresh_mixpeek_labels": "procedure",
+    "enrich_mixpeek_documents": "procedure",
+    "create_mixpeek_views": "procedure",
+    "mixpeek_search": "function",
+}
 DISTRIBUTION_OF = {"requests": "requests", "snowflake": "snowflake-snowpark-python"}
 
 
@@ -28,9 +35,16 @@ def _sql_default(value: Any) -> str:
     return str(value)
 
 
-def test_the_project_declares_the_sync_procedure(entities: dict[str, Any]) -> None:
-    assert "sync_mixpeek_collection" in entities
-    assert entities["sync_mixpeek_collection"].get_type() == "procedure"
+def test_the_project_declares_every_procedure_and_function(entities: dict[str, Any]) -> None:
+    assert {name: entity.get_type() for name, entity in entities.items()} == DECLARED
+
+
+def test_the_search_function_returns_the_columns_its_handler_yields(entities: dict[str, Any]) -> None:
+    entity = entities["mixpeek_search"]
+    assert ent.is_table_function(entity)
+    assert entity.returns == search.RETURNS
+    columns = search.RETURNS.removeprefix("TABLE(").removesuffix(")").split(", ")
+    assert tuple(column.split()[0] for column in columns) == search.COLUMNS
 
 
 def test_every_entity_runs_on_python_3_11_from_the_shipped_package(entities: dict[str, Any], env: dict) -> None:
@@ -76,20 +90,22 @@ def test_signatures_match_the_python_parameters(entities: dict[str, Any], field:
         for arg, parameter in zip(signature, parameters, strict=True):
             if field == "name":
                 assert arg.name == parameter.name, name
+            elif parameter.default is inspect.Parameter.empty and ent.is_table_function(entity):
+                assert arg.default in (None, "NULL"), f"{name}.{arg.name}: process() gets every argument, NULL or not"
             elif parameter.default is inspect.Parameter.empty:
                 assert arg.default is None, f"{name}.{arg.name} has a SQL default but no Python default"
             else:
                 assert arg.default == _sql_default(parameter.default), f"{name}.{arg.name}"
 
 
-def test_entities_that_read_the_secret_name_exactly_the_bundle_integration_and_secret(
+def test_every_entity_calls_mixpeek_through_exactly_the_bundle_integration_and_secret(
     entities: dict[str, Any], env: dict
 ) -> None:
     secret = f"{env['database']}.{env['schema']}.{env['secret']}"
     for name, entity in entities.items():
-        if entity.secrets or name == "sync_mixpeek_collection":
-            assert entity.secrets == {runtime.SECRET_ALIAS: secret}, name
-            assert entity.external_access_integrations == [env["integration"]], name
+        assert entity.secrets == {runtime.SECRET_ALIAS: secret}, name
+        assert entity.external_access_integrations == [env["integration"]], name
+        assert not getattr(entity, "execute_as_caller", False), f"{name} must run with the owner role's rights"
 
 
 def test_the_build_stays_offline() -> None:

@@ -13,7 +13,9 @@ from project.entities import table_name, table_specs
 from project.sqlfacts import Executed
 from sqlglot import exp
 
-SENSITIVE_COLUMNS = {"SOURCE_URL", "METADATA", "DOCUMENT", "EXCERPT"}
+# Source URLs, user metadata, raw documents, excerpts of rejected documents, and the values an enrichment could not
+# push (business data bound for Mixpeek metadata). Labels, taxonomies, bookkeeping and enrichment keys are internal.
+SENSITIVE_COLUMNS = {"SOURCE_URL", "METADATA", "DOCUMENT", "EXCERPT", "UPDATE_DATA"}
 SECRET_VALUE = "https://bucket.example/private/file.mp4"
 
 
@@ -76,6 +78,28 @@ def test_sensitive_columns_are_tagged_and_masked_with_the_policy_of_their_type(
             assert _one(texts, f"{prefix} MASKING POLICY ").endswith(f"{policy[column.type]} FORCE")
             masked.add(column.name)
     assert masked == SENSITIVE_COLUMNS
+
+
+def test_only_the_sensitive_columns_are_tagged_sensitive_or_masked(deployed: list[Executed], env: dict) -> None:
+    texts = _texts(deployed, "50_governance.sql")
+    expected = {
+        (table_name(spec, env), column)
+        for spec in table_specs()
+        if not spec.transient
+        for column in spec.column_names
+        if column in SENSITIVE_COLUMNS
+    }
+    for setting in ("TAG", "MASKING POLICY"):
+        found = set(re.findall(rf"^ALTER TABLE (\S+) MODIFY COLUMN (\w+) SET {setting} ", "\n".join(texts), re.M))
+        assert found == expected, setting
+
+
+def test_labels_and_enrichment_tables_are_tagged_internal(deployed: list[Executed], env: dict) -> None:
+    texts = _texts(deployed, "50_governance.sql")
+    schema = f"{env['database']}.{env['schema']}"
+    for table in ("MIXPEEK_DOCUMENT_LABELS", "MIXPEEK_TAXONOMIES", "MIXPEEK_ENRICH_STATE", "MIXPEEK_ENRICH_FAILURES"):
+        tag = _one(texts, f"ALTER TABLE {schema}.{table} SET TAG ")
+        assert tag.endswith(f"{_q(env, 'sensitivity_tag')} = 'internal'"), table
 
 
 def _role_hierarchy(deployed: list[Executed]) -> dict[str, set[str]]:

@@ -16,6 +16,7 @@ STEP_ROLES = {
     "30_integration.sql": {"ACCOUNTADMIN"},
     "50_governance.sql": {"SYSADMIN", "owner"},
     "55_row_access.sql": {"SYSADMIN", "owner"},
+    "90_grants.sql": {"owner", "SECURITYADMIN"},
     "undeploy.sql": {"owner", "ACCOUNTADMIN"},
     "undeploy_data.sql": {"owner", "USERADMIN"},
 }
@@ -33,6 +34,15 @@ OWNER_SCHEMA_PRIVILEGES = {
     "CREATE MASKING POLICY",
     "CREATE ROW ACCESS POLICY",
 }
+OPERATOR_TABLES = {
+    "MIXPEEK_SYNC_RUNS",
+    "MIXPEEK_SYNC_STATE",
+    "MIXPEEK_SYNC_REJECTS",
+    "MIXPEEK_ENRICH_STATE",
+    "MIXPEEK_ENRICH_FAILURES",
+}
+NOT_FOR_READERS = {"MIXPEEK_ENRICH_STATE", "MIXPEEK_ENRICH_FAILURES"}
+BULK_KINDS = ("ALL ", "FUTURE ")
 
 
 @pytest.fixture(scope="module")
@@ -72,10 +82,39 @@ def test_accountadmin_only_touches_the_integration_and_the_task_privilege(
             assert touches, statement
 
 
+def _schema(env: dict) -> str:
+    return f"{env['database']}.{env['schema']}".upper()
+
+
 def test_nothing_is_granted_to_public_users_or_shares(deployed: list[Executed], granted: list[Grant]) -> None:
     assert granted
     assert all(g.grantee_kind == "ROLE" and g.grantee != "PUBLIC" for g in granted)
-    assert not [s for s in deployed if re.search(r"\bTO (ROLE )?PUBLIC\b|\bFUTURE\b|\bALL \w+ IN SCHEMA\b", s.text)]
+    assert not [s for s in deployed if re.search(r"\bTO (ROLE )?PUBLIC\b|\bIN DATABASE\b", s.text)]
+
+
+def test_the_only_bulk_grants_are_select_on_the_bundle_schema_views_to_readers(
+    deployed: list[Executed], granted: list[Grant], env: dict
+) -> None:
+    bulk = {(g.privileges, g.kind, g.name, g.grantee, g.role) for g in granted if g.kind.startswith(BULK_KINDS)}
+    reader, schema = env["reader_role"], _schema(env)
+    assert bulk == {
+        (frozenset({"SELECT"}), f"{scope} VIEWS IN SCHEMA", schema, reader, "SECURITYADMIN")
+        for scope in ("ALL", "FUTURE")
+    }
+    bulk_texts = [s.text for s in deployed if re.search(r"\b(FUTURE|ALL) \w+ IN SCHEMA\b", s.text)]
+    assert len(bulk_texts) == len(bulk)
+
+
+def test_securityadmin_only_grants_select_on_views(deployed: list[Executed]) -> None:
+    acting = [s for s in deployed if s.role == "SECURITYADMIN" and not s.text.startswith("USE ROLE")]
+    assert acting
+    assert all(re.fullmatch(r"GRANT SELECT ON (ALL|FUTURE) VIEWS IN SCHEMA \S+ TO ROLE \S+", s.text) for s in acting)
+
+
+def test_the_owner_may_create_the_views_the_readers_then_select(granted: list[Grant], env: dict) -> None:
+    assert "CREATE VIEW" in _privileges(granted, env["owner_role"], "SCHEMA", _schema(env))
+    reader_views = {g.kind for g in granted if g.grantee == env["reader_role"] and "VIEWS" in g.kind}
+    assert reader_views == {"ALL VIEWS IN SCHEMA", "FUTURE VIEWS IN SCHEMA"}
 
 
 def test_no_broad_privilege_is_granted(granted: list[Grant]) -> None:
@@ -118,8 +157,8 @@ def test_the_operator_may_call_every_procedure_and_operate_every_task(
     assert len(tasks) == 2
     for task in tasks:
         assert _privileges(granted, operator, "TASK", task) == {"OPERATE", "MONITOR"}
-    runs = f"{env['database']}.{env['schema']}.MIXPEEK_SYNC_RUNS"
-    assert _privileges(granted, operator, "TABLE", runs) == {"SELECT"}
+    selectable = {g.name for g in granted if g.grantee == operator and g.kind == "TABLE" and g.privileges == {"SELECT"}}
+    assert selectable == {f"{_schema(env)}.{name}" for name in OPERATOR_TABLES}
     assert _grantee_kinds(granted, operator) == {"DATABASE", "SCHEMA", "WAREHOUSE", "PROCEDURE", "TASK", "TABLE"}
     assert {p for g in granted if g.grantee == operator for p in g.privileges} <= {
         "USAGE",
@@ -134,17 +173,26 @@ def test_the_reader_may_select_every_table_and_use_every_function(
 ) -> None:
     reader = env["reader_role"]
     readable = {table_name(spec, env) for spec in table_specs() if not spec.transient}
+    readable -= {f"{_schema(env)}.{name}" for name in NOT_FOR_READERS}
     selectable = {g.name for g in granted if g.grantee == reader and g.kind == "TABLE" and g.privileges == {"SELECT"}}
     assert selectable == readable
     for entity in entities.values():
         if entity.get_type() == "function":
-            assert _privileges(granted, reader, "FUNCTION", qualified_name(entity)) == {"USAGE"}
+            assert _privileges(granted, reader, "FUNCTION", qualified_name(entity)) == set(), "unmasked results"
     for kind, name in (("DATABASE", env["database"]), ("SCHEMA", f"{env['database']}.{env['schema']}")):
         assert _privileges(granted, reader, kind, name) == {"USAGE"}
     assert _privileges(granted, reader, "WAREHOUSE", env["warehouse"]) == {"USAGE"}
     assert {p for g in granted if g.grantee == reader for p in g.privileges} <= {"USAGE", "SELECT"}
+    kinds = {"DATABASE", "SCHEMA", "WAREHOUSE", "TABLE", "ALL VIEWS IN SCHEMA", "FUTURE VIEWS IN SCHEMA"}
+    assert _grantee_kinds(granted, reader) == kinds, "readers call no procedure"
 
 
-def test_the_sensitive_reader_is_a_reader_and_gets_nothing_else(granted: list[Grant], env: dict) -> None:
+def test_the_sensitive_reader_is_a_reader_that_may_also_search(
+    granted: list[Grant], entities: dict[str, Any], env: dict
+) -> None:
     sensitive = env["sensitive_reader_role"]
-    assert [(g.kind, g.name) for g in granted if g.grantee == sensitive] == [("ROLE", env["reader_role"])]
+    functions = {("FUNCTION", qualified_name(e)) for e in entities.values() if e.get_type() == "function"}
+    expected = {("ROLE", env["reader_role"]), *functions}
+    assert {(g.kind, g.name) for g in granted if g.grantee == sensitive} == expected
+    for kind, name in functions:
+        assert _privileges(granted, sensitive, kind, name) == {"USAGE"}

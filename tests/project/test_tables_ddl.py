@@ -12,8 +12,10 @@ from project.entities import table_specs
 from sqlglot import exp
 
 from mixpeek_local.engine import close_session, local_server, open_session
+from mixpeek_snowflake.enrich_statements import ENRICH_FAILURES, ENRICH_STATE
 from mixpeek_snowflake.identifiers import TableName
 from mixpeek_snowflake.statements import create_table
+from mixpeek_snowflake.tables import ALL_TABLES
 
 DATABASE = "MIXPEEK_DDL"
 FROM_SQL = "FROM_SQL"
@@ -70,7 +72,13 @@ def _column_shape(column: exp.ColumnDef) -> tuple[str, str, bool, str | None]:
     return column.name.upper(), column.args["kind"].sql("snowflake"), not_null, comment
 
 
-def test_sql_creates_every_table_of_tables_py(sql_ddl: list[str]) -> None:
+def test_the_specs_checked_include_every_table_and_the_enrichment_tables() -> None:
+    names = [spec.name for spec in table_specs()]
+    assert len(names) == len(set(names))
+    assert {spec.name for spec in (*ALL_TABLES, ENRICH_STATE, ENRICH_FAILURES)} <= set(names)
+
+
+def test_sql_creates_every_table_the_package_defines(sql_ddl: list[str]) -> None:
     created = {_shape(ddl)[0] for ddl in sql_ddl}
     assert {spec.name for spec in table_specs()} <= created
 

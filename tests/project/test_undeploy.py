@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+import sqlglot
 from project import sqlfacts
 from project.entities import qualified_name
 from project.sqlfacts import Executed
+from sqlglot import exp
 
 CONTAINERS = {"DATABASE", "SCHEMA", "WAREHOUSE"}
 DATA_AND_GOVERNANCE = {"TABLE", "TAG", "MASKING POLICY", "ROW ACCESS POLICY", "ROLE"}
@@ -55,6 +58,27 @@ def test_objects_go_after_what_depends_on_them(undeployed: list[Executed]) -> No
         kinds = [d.kind for d in _dropped(undeployed, file)]
         last_before = max(i for i, kind in enumerate(kinds) if kind in before)
         assert all(i > last_before for i, kind in enumerate(kinds) if kind in after), (file, before, after)
+
+
+def _view_block(undeployed: list[Executed]) -> Executed:
+    blocks = [s for s in undeployed if s.text.startswith("EXECUTE IMMEDIATE $$")]
+    assert len(blocks) == 1
+    return blocks[0]
+
+
+def test_purge_drops_the_views_the_owner_made_in_the_bundle_schema_before_the_tables(
+    undeployed: list[Executed], env: dict
+) -> None:
+    block = _view_block(undeployed)
+    assert (block.file, block.role) == ("undeploy_data.sql", env["owner_role"])
+    cursor = re.search(r"CURSOR FOR (SELECT .+?);", block.text)[1]
+    tree = sqlglot.parse_one(cursor, read="snowflake")
+    assert tree.find(exp.Table).sql("snowflake") == f"{env['database']}.INFORMATION_SCHEMA.VIEWS"
+    assert f"TABLE_SCHEMA = UPPER('{env['schema']}') AND TABLE_OWNER = UPPER('{env['owner_role']}')" in cursor
+    assert f"'DROP VIEW IF EXISTS {env['database']}.{env['schema']}.\"' || REPLACE(" in block.text
+    assert "EXECUTE IMMEDIATE :drop_view;" in block.text
+    first_table = next(i for i, s in enumerate(undeployed) if s.text.startswith("DROP TABLE "))
+    assert undeployed.index(block) < first_table
 
 
 def test_undeploy_revokes_the_account_privilege_it_granted(undeployed: list[Executed], env: dict) -> None:
