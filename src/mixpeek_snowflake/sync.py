@@ -139,7 +139,7 @@ class Sync:
 
     def _sync(self) -> None:
         watermark, cursor, *_ = self.db.first(self.tables.read_state(), self._key()) or (None, None)
-        if self.mode == "incremental" and not watermark:
+        if self.mode == "incremental" and parse_timestamp(watermark) is None:
             self.mode = "full"
         listing_started = self.clock()
         position = FeedPosition(cursor)

@@ -75,6 +75,14 @@ def test_incremental_applies_updates_deletes_and_additions(session, store, emula
     assert sync(session)["inserted"] + sync(session)["updated"] == 0
 
 
+def test_unreadable_watermark_makes_the_run_full(session, store, emulator):
+    sync(session, "full")
+    session.sql("UPDATE MIXPEEK_SYNC_STATE SET WATERMARK = 'not a time'").collect()
+    summary = sync(session)
+    assert summary["mode"] == "full" and summary["unchanged"] == 240
+    assert query(session, "SELECT WATERMARK FROM MIXPEEK_SYNC_STATE")[0]["WATERMARK"].startswith("20")
+
+
 def test_first_incremental_runs_as_full(session, store, emulator):
     summary = sync(session, "incremental")
     assert summary["mode"] == "full" and summary["requested_mode"] == "incremental"
