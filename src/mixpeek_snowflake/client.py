@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json as jsonlib
 import logging
 import re
 import threading
@@ -22,6 +21,7 @@ from mixpeek_snowflake.errors import (
     MixpeekTransportError,
     truncate,
 )
+from mixpeek_snowflake.pages import parse_body
 from mixpeek_snowflake.retry import (
     TRANSIENT_EXCEPTIONS,
     RetryPolicy,
@@ -124,7 +124,7 @@ def _check_header_value(name: str, value: str) -> str:
 
 
 def _parse_json(content: bytes) -> Any:
-    return jsonlib.loads(content.decode("utf-8"))
+    return parse_body(content.decode("utf-8"))
 
 
 def _try_json(content: bytes) -> Any:

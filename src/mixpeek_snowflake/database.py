@@ -40,11 +40,17 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """BEGIN … COMMIT, or ROLLBACK when the block raises."""
+        """BEGIN … COMMIT, or ROLLBACK when the block or the COMMIT raises."""
         self.rows("BEGIN")
         try:
             yield
+            self.rows("COMMIT")
         except BaseException:
-            self.rows("ROLLBACK")
+            self._roll_back()
             raise
-        self.rows("COMMIT")
+
+    def _roll_back(self) -> None:
+        try:
+            self.rows("ROLLBACK")
+        except Exception:
+            log.exception("ROLLBACK failed; the session closes the transaction when it ends")

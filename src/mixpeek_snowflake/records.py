@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .labels import document_labels
+from .pages import Unparsed
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024 - 64 * 1024
 MAX_EXCERPT_CHARS = 2000
@@ -147,25 +148,31 @@ def _problem(doc: object) -> tuple[str | None, str]:
     return text, ""
 
 
-def stage_row(doc: dict[str, Any], text: str, labels: list[dict[str, Any]]) -> str:
+def stage_row(doc: dict[str, Any], text: str, labels: list[dict[str, Any]], collection_id: str | None = None) -> str:
     """The JSON object bound into the stage: typed fields, labels, content hash, and the document text."""
     fields = typed_fields(doc)
+    if collection_id:
+        fields["collection_id"] = collection_id
     fields["labels"] = labels
     fields["content_hash"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return json.dumps(fields, ensure_ascii=False)[:-1] + ',"document":' + text + "}"
 
 
-def convert_page(documents: list[object]) -> StagedPage:
-    """Convert one page of documents into stage rows and rejects."""
+def convert_page(documents: list[object], collection_id: str | None = None) -> StagedPage:
+    """Convert one page of documents into stage rows and rejects; collection_id, when given, is the collection
+    the page was listed from and overrides what each document says."""
     page = StagedPage()
     for doc in documents:
+        if isinstance(doc, Unparsed):
+            page.rejects.append(Reject(doc.document_id, doc.reason, doc.excerpt))
+            continue
         text, reason = _problem(doc)
         if text is None:
             page.rejects.append(Reject(_document_id(doc), reason, excerpt(doc)))
             continue
         labels = document_labels(doc)
         page.taxonomy_ids.update(label["taxonomy_id"] for label in labels)
-        page.rows_json.append(stage_row(doc, text, labels))
+        page.rows_json.append(stage_row(doc, text, labels, collection_id))
         updated = parse_timestamp(_get(doc, "_internal", "updated_at"))
         if updated and (page.newest is None or updated > page.newest):
             page.newest = updated

@@ -177,7 +177,7 @@ class Sync:
         body = self._listing_body(watermark)
         pages = iter_partitioned_pages(self.client, self.collection_id, body, self.request.options.partitions)
         for page in pages:
-            staged = convert_page(page.documents)
+            staged = convert_page(page.documents, self.collection_id)
             self.progress.pages += 1
             self.progress.documents_seen += len(page.documents)
             for chunk, count in chunk_rows(staged.rows_json, MAX_BIND_CHARS):
