@@ -1,4 +1,4 @@
-"""Injectable faults: error statuses, dropped or truncated replies, invalid JSON, delays, repeated cursors."""
+"""Injectable faults: error statuses, redirects, dropped or truncated replies, bad JSON, delays, repeated cursors."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ from typing import Any
 
 from .errors import default_type, error_body
 
-KINDS = ("status", "drop", "truncate", "invalid_json", "delay", "repeat_cursor")
+KINDS = ("status", "redirect", "drop", "truncate", "invalid_json", "delay", "repeat_cursor")
 WRITE_METHODS = ("PATCH", "PUT", "DELETE")
 
 
 @dataclass
 class Fault:
-    """One fault, applied to `times` requests whose path contains `path_contains`, after letting `after` pass."""
+    """One fault, applied to `times` requests whose path contains `path_contains`, after letting `after` pass.
+
+    `message` replaces a status fault's error message; a redirect fault answers `status` (3xx) to `location`.
+    """
 
     kind: str
     path_contains: str = "/documents/list"
@@ -28,6 +31,8 @@ class Fault:
     error_type: str | None = None
     code: str | None = None
     after: int = 0
+    message: str | None = None
+    location: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -36,6 +41,8 @@ class Fault:
             raise ValueError("times must be at least 1")
         if self.after < 0:
             raise ValueError("after must be 0 or more")
+        if self.kind == "redirect" and not (300 <= self.status < 400 and self.location):
+            raise ValueError("a redirect fault needs a 3xx status and a location")
 
     def error_response(self, method: str) -> tuple[dict[str, Any], dict[str, str]]:
         """The ErrorResponse body and headers a status fault answers with."""
@@ -45,7 +52,9 @@ class Fault:
         if self.retry_after_body is not None:
             details["retry_after_seconds"] = self.retry_after_body
         error_type = self.error_type or _status_type(self.status, method)
-        message = f"Injected fault: the emulator answered {self.status} {error_type} without doing the work."
+        message = self.message or (
+            f"Injected fault: the emulator answered {self.status} {error_type} without doing the work."
+        )
         headers = {"Retry-After": _seconds(self.retry_after)} if self.retry_after is not None else {}
         return error_body(self.status, message, error_type, self.code, details or None), headers
 

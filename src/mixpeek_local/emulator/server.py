@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -20,6 +21,7 @@ from .store import Store
 
 INVALID_JSON = b"<html><body>502 Bad Gateway: upstream answered garbage</body></html>"
 SOCKET_ERRORS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
+ListHook = Callable[[int, dict[str, Any]], "dict[str, Any] | bytes | None"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,12 @@ class RequestRecord:
 
 
 class Emulator:
-    """A Mixpeek API emulator on 127.0.0.1, serving a Store; usable as a context manager."""
+    """A Mixpeek API emulator on 127.0.0.1, serving a Store; usable as a context manager.
+
+    `on_list(n, page)` runs for the n-th listing page answered 200 (from 1), before it is sent, on the request's
+    thread: it may change the store (later pages see the change) and may return a replacement page (a dict, or
+    raw bytes sent as they are).
+    """
 
     def __init__(
         self,
@@ -47,6 +54,7 @@ class Emulator:
         latency: float = 0.0,
         host: str = "127.0.0.1",
         strict_body: bool = False,
+        on_list: ListHook | None = None,
     ) -> None:
         self.store = store
         self.api_key = api_key
@@ -56,6 +64,8 @@ class Emulator:
         self._host, self._port = host, port
         self._faults = FaultQueue()
         self._log_lock = threading.Lock()
+        self._on_list = on_list
+        self._listings = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -120,6 +130,16 @@ class Emulator:
     def __exit__(self, *_exc: object) -> None:
         self.stop()
 
+    def listing_hook(self, response: Response) -> Response:
+        """Pass a successful listing page through on_list, if one was given."""
+        if self._on_list is None or response.status != 200 or not isinstance(response.body, dict):
+            return response
+        with self._log_lock:
+            self._listings += 1
+            number = self._listings
+        replaced = self._on_list(number, response.body)
+        return response if replaced is None else Response(response.status, replaced, response.headers)
+
     def record(self, entry: RequestRecord) -> None:
         """Append to the access log."""
         with self._log_lock:
@@ -176,11 +196,14 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "status":
             payload, headers = fault.error_response(self.command)
             return Response(fault.status, payload, headers)
+        if fault is not None and fault.kind == "redirect":
+            return Response(fault.status, {}, {"Location": fault.location or ""})
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.delay)
         response = emulator.api.handle(self.command, self.path, self.headers, body)
         if _is_listing(self.command, self.path):
             time.sleep(max(emulator.latency, 0.0))
+            response = emulator.listing_hook(response)
         return self._repeat(emulator, fault, response, body)
 
     def _repeat(self, emulator: Emulator, fault: Fault | None, response: Response, body: bytes) -> Response:
@@ -232,6 +255,8 @@ def _is_listing(method: str, target: str) -> bool:
 def _encode(response: Response, kind: str | None) -> bytes:
     if kind == "invalid_json":
         return INVALID_JSON
+    if isinstance(response.body, bytes):
+        return response.body
     return json.dumps(response.body, separators=(",", ":")).encode()
 
 

@@ -1,0 +1,198 @@
+"""The API key stays secret: in no table, run row, summary, error, log record or access log, and never sent
+anywhere but the configured base URL; every request carries the bearer token and the namespace."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import threading
+import traceback
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from reliability.world import API_KEY, NAMESPACE, TARGET
+
+from mixpeek_local import verify
+from mixpeek_local.emulator import Fault
+from mixpeek_local.soak_faults import CrashingSession, crash_point
+from mixpeek_snowflake.errors import MixpeekAPIError
+
+FULL = {"partitions": 1, "page_size": 10}
+LOGGERS = ("", "mixpeek_snowflake", "urllib3", "requests", "snowflake.connector", "snowflake.snowpark", "fakesnow")
+
+
+class Elsewhere(ThreadingHTTPServer):
+    """Another host (127.0.0.2): records every request it gets, and whether it carried an Authorization header."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.2", 0), _Recorder)
+        self.seen: list[tuple[str, str, bool]] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.2:{self.server_address[1]}"
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    server: Elsewhere
+
+    def do_GET(self) -> None:
+        self.server.seen.append((self.command, self.path, "Authorization" in self.headers))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    do_POST = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[Elsewhere]:
+    server = Elsewhere()
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def every_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    for name in LOGGERS:
+        caplog.set_level(logging.DEBUG, logger=name)
+    return caplog
+
+
+def closed_port() -> int:
+    with contextlib.closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def error_texts(error: BaseException) -> list[str]:
+    """What an error can show: its text, repr and traceback, through its whole chain of causes."""
+    texts = ["".join(traceback.format_exception(error))]
+    while error is not None:
+        texts += [str(error), repr(error), repr(error.args)]
+        error = error.__cause__ or error.__context__
+    return texts
+
+
+def everything_written(world, caplog) -> list[str]:
+    """Every row of every table in the schema (run log included), every log record, every access-log line."""
+    texts = [json.dumps(verify.snapshot(world.session, TARGET))]
+    runs = verify.tables_of(TARGET).runs.sql
+    texts += [str(row) for row in world.session.sql(f"SELECT * FROM {runs}").collect()]
+    texts += [caplog.text, *(repr(record.__dict__) for record in caplog.records)]
+    texts += [repr(record) for record in world.emulator.requests]
+    return texts
+
+
+def leak(text: str) -> str:
+    """The text around the key, to show where it leaked."""
+    at = text.lower().find(API_KEY.lower())
+    return text[max(0, at - 100) : at + 100]
+
+
+def failure_paths(world, elsewhere: Elsewhere) -> Iterator[tuple[str, Any]]:
+    """Each failure path, armed in turn; yields its name and how to run it."""
+    echo = f"invalid API key {API_KEY}; also tried Bearer {API_KEY.upper()}"
+    faults = {
+        "5xx until the retries run out": Fault("status", status=500, times=50, after=1),
+        "connection dropped until the retries run out": Fault("drop", times=50),
+        "invalid JSON until the retries run out": Fault("invalid_json", times=50, after=1),
+        "401 echoing the key": Fault("status", path_contains="/v1/collections/", status=401, message=echo),
+        "422 echoing the key": Fault("status", status=422, message=echo, after=1),
+        "redirect elsewhere": Fault("redirect", status=307, location=f"{elsewhere.url}/v1/steal?key={API_KEY}"),
+        "repeated cursor": Fault("repeat_cursor", after=1),
+    }
+    for name, fault in faults.items():
+        world.emulator.inject(fault)
+        yield name, lambda: world.sync("full", **FULL)
+        world.emulator.clear_faults()
+    crashing = CrashingSession(world.session, crash_point("merge", verify.tables_of(TARGET)), "merge")
+    yield "statement failure", lambda: world.sync("full", session=crashing, **FULL)
+    unreachable = f"http://127.0.0.1:{closed_port()}"
+    yield "API unreachable", lambda: world.sync("full", base_url=unreachable, **FULL)
+
+
+def test_the_key_appears_nowhere_on_success_or_any_failure(ready, every_log, elsewhere):
+    texts = [json.dumps(ready.sync("full", partitions=3, page_size=10))]
+    ready.change_some()
+    errors = {}
+    for name, run in failure_paths(ready, elsewhere):
+        with pytest.raises(Exception) as caught:
+            run()
+        errors[name] = caught.value
+        texts += error_texts(caught.value)
+    texts.append(json.dumps(ready.sync("incremental", partitions=2, page_size=10)))
+    texts += everything_written(ready, every_log)
+    leaks = [
+        text[max(0, text.lower().find(API_KEY.lower()) - 80) :][:200]
+        for text in texts
+        if API_KEY.lower() in text.lower()
+    ]
+    assert leaks == []
+    assert "[redacted]" in str(errors["401 echoing the key"]) and "[redacted]" in str(errors["422 echoing the key"])
+    assert elsewhere.seen == []
+    assert "mixpeek_snowflake" in every_log.text and "urllib3" in {r.name.split(".")[0] for r in every_log.records}
+    ready.assert_matches_truth()
+
+
+@pytest.mark.parametrize("status", [302, 307])
+def test_a_redirect_to_another_host_is_refused_and_the_key_never_leaves(env, elsewhere, status):
+    env.emulator.inject(Fault("redirect", status=status, location=f"{elsewhere.url}/v1/collections/x", after=1))
+    error = env.fails_cleanly(lambda: env.sync("full", **FULL), "refused to follow a redirect", MixpeekAPIError)
+    assert "127.0.0.2" in str(error) and error.status == status
+    assert elsewhere.seen == []
+
+
+def test_a_same_host_redirect_is_refused_too(env):
+    env.emulator.inject(Fault("redirect", status=302, path_contains="/v1/collections/", location="/v1/health"))
+    env.fails_cleanly(lambda: env.sync("full", **FULL), "refused to follow a redirect", MixpeekAPIError)
+    assert env.requests_to("/v1/health") == []
+
+
+@pytest.mark.parametrize("cursor", ["{elsewhere}/v1/steal", "//127.0.0.2/steal", "../../../v1/me"])
+def test_a_next_cursor_cannot_send_the_key_elsewhere(env, elsewhere, cursor):
+    def poison(number: int, page: dict[str, Any]) -> dict[str, Any]:
+        pagination = {**page["pagination"], "next_cursor": cursor.format(elsewhere=elsewhere.url)}
+        return {**page, "pagination": pagination}
+
+    since = len(env.emulator.requests)
+    env.slot.hook = poison
+    env.fails_cleanly(lambda: env.sync("full", **FULL), "422", MixpeekAPIError)
+    env.slot.hook = None
+    assert elsewhere.seen == []
+    listed = env.requests_to("/documents/list", since)
+    assert len(listed) == 2 and {r.path for r in listed} == {f"/v1/collections/{env.collection}/documents/list"}
+
+
+def test_every_request_carries_the_namespace_and_an_accepted_bearer_token(ready):
+    since = len(ready.emulator.requests)
+    ready.change_some()
+    ready.sync("incremental", partitions=4, page_size=5)
+    ready.sync("full", partitions=3, page_size=7)
+    sent = ready.emulator.requests[since:]
+    assert len(sent) > 10
+    assert all(r.namespace == NAMESPACE for r in sent)
+    assert all(r.status == 200 for r in sent)
+    assert not [r for r in sent if API_KEY in r.path or API_KEY in r.query]
+    ready.assert_matches_truth()
+
+
+def test_the_emulator_refuses_a_wrong_bearer_token_and_says_so(env, monkeypatch):
+    monkeypatch.setenv("MIXPEEK_API_KEY", "mxp_wrong_key_31c7")
+    error = env.fails_cleanly(lambda: env.sync("full"), "401", MixpeekAPIError)
+    assert error.status == 401 and "API key was rejected" in str(error) and "mxp_wrong_key_31c7" not in str(error)
