@@ -31,6 +31,19 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests
 	$(BIN)/ruff check --fix src tests
 
+# The long seeded soak (README, "Reliability"): consecutive syncs against a changing collection with random faults,
+# each compared with the emulator's truth; prints the table and fails on any mismatch or orphan stage row.
+SOAK_RUNS ?= 200
+SOAK_SEED ?= 7
+soak: $(STAMP)
+	$(BIN)/python -m mixpeek_local.soak --runs $(SOAK_RUNS) --seed $(SOAK_SEED) --verbose
+
+# The benchmark (README, "Performance"): one table, all figures from one run. Smaller or different:
+# make bench BENCH_ARGS="--documents 20000 --baseline-documents 2000 --latency 0.2 --partitions 16"
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python -m mixpeek_local.bench $(BENCH_ARGS)
+
 # Deploy into a Snowflake account (README, "Deploy"): make deploy CONNECTION=name [COLLECTION=col_… NAMESPACE=ns_…]
 # [GOVERNANCE=0 on Standard Edition] [ROW_ACCESS=1]; make undeploy CONNECTION=name [PURGE=1 also drops the data].
 CONNECTION ?= default

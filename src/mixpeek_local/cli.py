@@ -84,6 +84,10 @@ def run_sql(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the mixpeek-snowflake command."""
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        from .bench import bench_main
+
+        return bench_main(argv[1:])
     if argv[:1] == ["soak"]:
         from .soak import soak_main
 
