@@ -65,6 +65,7 @@ def env(world: World, monkeypatch: pytest.MonkeyPatch, configure_client: Callabl
     monkeypatch.setenv("MIXPEEK_API_KEY", API_KEY)
     monkeypatch.setenv("MIXPEEK_BASE_URL", world.emulator.base_url)
     monkeypatch.setenv("MIXPEEK_NAMESPACE", NAMESPACE)
+    assert world.emulator.settle(), "a request from an earlier test is still being answered"
     world.emulator.clear_faults()
     world.slot.hook = None
     yield world

@@ -64,6 +64,8 @@ class Emulator:
         self._host, self._port = host, port
         self._faults = FaultQueue()
         self._log_lock = threading.Lock()
+        self._idle = threading.Condition(self._log_lock)
+        self._in_flight = 0
         self._on_list = on_list
         self._listings = 0
         self._server: _Server | None = None
@@ -145,6 +147,20 @@ class Emulator:
         with self._log_lock:
             self.requests.append(entry)
 
+    def settle(self, timeout: float = 10.0) -> bool:
+        """Wait until no request is being answered (a delayed one logs late); return False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
+
+    def _begin(self) -> None:
+        with self._idle:
+            self._in_flight += 1
+
+    def _end(self) -> None:
+        with self._idle:
+            self._in_flight -= 1
+            self._idle.notify_all()
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -172,6 +188,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         emulator = self.server.emulator
+        emulator._begin()
+        try:
+            self._answer(emulator)
+        finally:
+            emulator._end()
+
+    def _answer(self, emulator: Emulator) -> None:
         body = self._read_body()
         url = urlsplit(self.path)
         fault = emulator._faults.take(url.path)
