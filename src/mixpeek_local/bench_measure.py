@@ -8,6 +8,7 @@ import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from .bench_servers import ServerProcess
@@ -47,6 +48,7 @@ class SyncRun:
     emulator_cpu_seconds: float
     requests: dict[str, int] = field(default_factory=dict)
     peak_bytes: int | None = None
+    gzip_cpu_seconds: float = 0.0
 
     @property
     def documents(self) -> int:
@@ -67,6 +69,27 @@ def engine_session(servers: Servers, database: str) -> Iterator[Any]:
         yield session
     finally:
         close_session(session)
+
+
+@contextmanager
+def _connector_gzip_cpu() -> Iterator[list[float]]:
+    """Add up the CPU the local connector spends gzipping request bodies; a stored procedure sends none."""
+    from snowflake.connector import network
+
+    real, spent = network.gzip, [0.0]
+
+    def compress(data: bytes, *args: Any, **kwargs: Any) -> bytes:
+        started = time.thread_time()
+        try:
+            return real.compress(data, *args, **kwargs)
+        finally:
+            spent[0] += time.thread_time() - started
+
+    network.gzip = SimpleNamespace(compress=compress)
+    try:
+        yield spent
+    finally:
+        network.gzip = real
 
 
 @contextmanager
@@ -96,7 +119,7 @@ def measure_sync(
 
     mark = servers.emulator.call("mark")
     engine_cpu, emulator_cpu = servers.engine.cpu_seconds(), servers.emulator.cpu_seconds()
-    with _python_memory(trace_memory) as peak:
+    with _python_memory(trace_memory) as peak, _connector_gzip_cpu() as gzip_cpu:
         started, cpu = time.perf_counter(), time.process_time()
         summary = sync_mixpeek_collection(session, collection, TARGET_TABLE, mode, options)
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -108,6 +131,7 @@ def measure_sync(
         emulator_cpu_seconds=servers.emulator.cpu_seconds() - emulator_cpu,
         requests=servers.emulator.call("requests", mark),
         peak_bytes=peak[0] if peak else None,
+        gzip_cpu_seconds=gzip_cpu[0],
     )
 
 

@@ -28,7 +28,7 @@ def taxonomy_fields(internal: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The _taxonomy_* fields of _internal grouped by taxonomy id: {taxonomy_id: {part: value}}."""
     grouped: dict[str, dict[str, Any]] = {}
     for key, value in internal.items():
-        match = _FIELD.fullmatch(key) if isinstance(key, str) else None
+        match = _FIELD.fullmatch(key) if isinstance(key, str) and key.startswith("_taxonomy_") else None
         if match:
             grouped.setdefault(match["taxonomy"], {})[match["part"]] = value
     return grouped

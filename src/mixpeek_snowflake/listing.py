@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,9 +26,20 @@ class Page:
     partition: int
     number: int
     documents: list[dict]
+    prepared: Any = None
 
 
-def iter_pages(client: MixpeekClient, collection: str, body: dict) -> Iterator[Page]:
+Prepare = Callable[[list[dict]], Any]
+
+
+def _page(partition: int, number: int, documents: list[dict], prepare: Prepare | None) -> Page:
+    """A page as fetched, or, with prepare, only what prepare made of its documents (the dicts are dropped)."""
+    if prepare is None:
+        return Page(partition, number, documents)
+    return Page(partition, number, [], prepare(documents))
+
+
+def iter_pages(client: MixpeekClient, collection: str, body: dict, prepare: Prepare | None = None) -> Iterator[Page]:
     """Yield every page of one listing (one partition when body has "partition") until next_cursor is null."""
     partition = _partition_index(body)
     cursor = body.get("cursor")
@@ -39,8 +49,10 @@ def iter_pages(client: MixpeekClient, collection: str, body: dict) -> Iterator[P
         request = body if cursor is None else {**body, "cursor": cursor}
         response = client.list_documents(collection, request)
         number += 1
-        yield Page(partition, number, list(response.get("results") or []))
         cursor = _next_cursor(response)
+        page = _page(partition, number, list(response.get("results") or []), prepare)
+        del response
+        yield page
         if cursor is None:
             return
         if cursor in seen:
@@ -68,21 +80,24 @@ def iter_partitioned_pages(
     body: dict,
     partitions: int,
     *,
-    max_pages_in_flight: int | None = None,
+    prepare: Prepare | None = None,
 ) -> Iterator[Page]:
-    """Yield the pages of all partitions, fetched by worker threads, through a bounded hand-off queue."""
-    _check_partitioning(body, partitions, max_pages_in_flight)
+    """Yield the pages of all partitions, fetched by worker threads; each partition has at most one page alive.
+
+    A worker fetches (and prepares) its partition's next page only once the caller has finished with the last one,
+    so the pages held in memory never exceed the number of workers, however large the collection.
+    """
+    _check_partitioning(body, partitions)
     plain = {key: value for key, value in body.items() if key != "partition"}
     if partitions == 1:
-        yield from iter_pages(client, collection, plain)
+        yield from iter_pages(client, collection, plain, prepare)
         return
-    capacity = max_pages_in_flight or min(partitions, 8) * 2
-    handoff = _Handoff(capacity)
+    handoff = _Handoff()
     executor = ThreadPoolExecutor(max_workers=min(partitions, MAX_WORKERS), thread_name_prefix="mixpeek-list")
     try:
         for index in range(partitions):
             partition_body = plain | {"partition": {"index": index, "count": partitions}}
-            executor.submit(_produce, client, collection, partition_body, handoff)
+            executor.submit(_produce, client, collection, partition_body, handoff, prepare)
         yield from handoff.consume(partitions)
     finally:
         handoff.stop.set()
@@ -90,11 +105,9 @@ def iter_partitioned_pages(
         handoff.drain()
 
 
-def _check_partitioning(body: dict, partitions: int, max_pages_in_flight: int | None) -> None:
+def _check_partitioning(body: dict, partitions: int) -> None:
     if isinstance(partitions, bool) or not isinstance(partitions, int) or not 1 <= partitions <= MAX_PARTITIONS:
         raise InvalidArgument("partitions", f"must be an integer from 1 to {MAX_PARTITIONS}, got {partitions!r}")
-    if max_pages_in_flight is not None and max_pages_in_flight < 1:
-        raise InvalidArgument("max_pages_in_flight", f"must be at least 1, got {max_pages_in_flight!r}")
     if partitions > 1 and body.get("cursor"):
         raise InvalidArgument("body", "a cursor belongs to one partition and cannot start a partitioned listing")
 
@@ -104,23 +117,28 @@ _WAKE = object()
 
 
 class _Handoff:
-    """A bounded queue from workers to the caller, a stop signal, and the first worker error."""
+    """Pages from workers to the caller (each with an event set once it is consumed), a stop signal, the first error."""
 
-    def __init__(self, capacity: int) -> None:
-        self.queue: queue.Queue[Any] = queue.Queue(maxsize=capacity)
+    def __init__(self) -> None:
+        self.queue: queue.Queue[Any] = queue.Queue()
         self.stop = threading.Event()
         self.error: BaseException | None = None
         self._lock = threading.Lock()
 
     def put(self, item: Any) -> bool:
-        """Block until the item is queued; return False if the caller stopped listening first."""
-        while not self.stop.is_set():
-            try:
-                self.queue.put(item, timeout=POLL_SECONDS)
-                return True
-            except queue.Full:
-                continue
-        return False
+        """Queue the item; return False if the caller stopped listening."""
+        self.queue.put(item)
+        return not self.stop.is_set()
+
+    def hand_over(self, page: Page) -> bool:
+        """Queue a page and wait until the caller is done with it; False if the caller stopped listening first."""
+        taken = threading.Event()
+        if not self.put((page, taken)):
+            return False
+        while not taken.wait(POLL_SECONDS):
+            if self.stop.is_set():
+                return False
+        return True
 
     def fail(self, error: BaseException) -> None:
         """Record the first worker error, stop the other workers and wake the caller."""
@@ -128,8 +146,7 @@ class _Handoff:
             if self.error is None:
                 self.error = error
         self.stop.set()
-        with contextlib.suppress(queue.Full):
-            self.queue.put_nowait(_WAKE)
+        self.queue.put_nowait(_WAKE)
 
     def consume(self, producers: int) -> Iterator[Page]:
         """Yield pages until every producer is done; re-raise the first worker error as soon as it is seen."""
@@ -139,7 +156,9 @@ class _Handoff:
             if item is _DONE:
                 remaining -= 1
             elif item is not _WAKE:
-                yield item
+                page, taken = item
+                yield page
+                taken.set()
 
     def _next_item(self) -> Any:
         while True:
@@ -159,12 +178,14 @@ class _Handoff:
                 return
 
 
-def _produce(client: MixpeekClient, collection: str, body: dict, handoff: _Handoff) -> None:
+def _produce(
+    client: MixpeekClient, collection: str, body: dict, handoff: _Handoff, prepare: Prepare | None = None
+) -> None:
     if handoff.stop.is_set():
         return
     try:
-        for page in iter_pages(client, collection, body):
-            if not handoff.put(page) or handoff.stop.is_set():
+        for page in iter_pages(client, collection, body, prepare):
+            if not handoff.hand_over(page):
                 return
     except BaseException as error:
         handoff.fail(error)

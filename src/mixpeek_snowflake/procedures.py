@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import requests
@@ -17,6 +20,16 @@ from .options import parse_sync_request
 from .sync import Sync
 from .view_builder import ViewBuilder
 from .view_options import parse_view_request
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Keep the objects that exist before the sync out of its garbage collections (they are scanned for nothing)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def mixpeek_client(
@@ -40,7 +53,7 @@ def sync_mixpeek_collection(
 ) -> dict[str, Any]:
     """CALL sync_mixpeek_collection(collection_id, target_table, mode, options) → run summary VARIANT."""
     request = parse_sync_request(collection_id, target_table, mode, options)
-    with mixpeek_client(request.options.base_url, request.options.namespace) as client:
+    with mixpeek_client(request.options.base_url, request.options.namespace) as client, frozen_heap():
         return Sync(Database(session), client, request).run()
 
 

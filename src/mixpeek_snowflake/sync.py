@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -175,11 +176,13 @@ class Sync:
 
     def _stage_listing(self, watermark: str | None) -> None:
         body = self._listing_body(watermark)
-        pages = iter_partitioned_pages(self.client, self.collection_id, body, self.request.options.partitions)
+        partitions = self.request.options.partitions
+        prepare = functools.partial(convert_page, collection_id=self.collection_id)
+        pages = iter_partitioned_pages(self.client, self.collection_id, body, partitions, prepare=prepare)
         for page in pages:
-            staged = convert_page(page.documents, self.collection_id)
+            staged = page.prepared
             self.progress.pages += 1
-            self.progress.documents_seen += len(page.documents)
+            self.progress.documents_seen += len(staged.rows_json) + len(staged.rejects)
             for chunk, count in chunk_rows(staged.rows_json, MAX_BIND_CHARS):
                 self._stage(self.tables.stage_documents(), chunk, count)
             self._stage_rejects(staged.rejects)

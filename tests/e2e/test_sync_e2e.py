@@ -117,7 +117,7 @@ def test_document_seen_twice_is_one_row_newest_wins(session, store, emulator, mo
     def with_duplicates(*args, **kwargs):
         for page in real(*args, **kwargs):
             yield page
-            yield type(page)(page.partition, page.number, [older, doc, older])
+            yield type(page)(page.partition, page.number, [], kwargs["prepare"]([older, doc, older]))
 
     monkeypatch.setattr(sync_module, "iter_partitioned_pages", with_duplicates)
     summary = sync(session, "full", partitions=1)

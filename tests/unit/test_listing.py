@@ -153,7 +153,7 @@ def test_worker_error_is_raised_promptly_not_after_queued_pages(baseline_threads
         return partition == 1
 
     client = FakeClient(lambda partition: 1000, fail=fail)
-    pages = iter_partitioned_pages(client, "c", {}, 2, max_pages_in_flight=4)  # type: ignore[arg-type]
+    pages = iter_partitioned_pages(client, "c", {}, 2)  # type: ignore[arg-type]
     consumed = [next(pages)]
     time.sleep(0.15)
     with pytest.raises(MixpeekAPIError):
@@ -197,9 +197,9 @@ def test_caller_exception_and_close_also_stop_workers(baseline_threads: int) -> 
 
 
 def test_workers_block_when_the_consumer_is_slow(baseline_threads: int) -> None:
-    partitions, capacity = 4, 2
+    partitions = 4
     client = FakeClient(lambda partition: 50)
-    pages = iter_partitioned_pages(client, "c", {}, partitions, max_pages_in_flight=capacity)  # type: ignore[arg-type]
+    pages = iter_partitioned_pages(client, "c", {}, partitions)  # type: ignore[arg-type]
     consumed = 0
     in_flight: list[int] = []
     for _ in pages:
@@ -208,29 +208,36 @@ def test_workers_block_when_the_consumer_is_slow(baseline_threads: int) -> None:
             time.sleep(0.05)
         in_flight.append(client.fetched - consumed)
     assert consumed == 200
-    assert max(in_flight) <= capacity + partitions
-    assert max(in_flight) >= capacity
+    assert 1 <= max(in_flight) <= partitions - 1
 
 
-def test_memory_stays_bounded_while_the_consumer_waits(baseline_threads: int) -> None:
+def test_each_partition_holds_one_page_until_the_caller_is_done(baseline_threads: int) -> None:
     client = FakeClient(lambda partition: 1000)
-    pages = iter_partitioned_pages(client, "c", {}, 4, max_pages_in_flight=2)  # type: ignore[arg-type]
+    pages = iter_partitioned_pages(client, "c", {}, 4)  # type: ignore[arg-type]
     first = next(pages)
-    wait_until(lambda: client.fetched >= 1 + 2 + 4)
+    wait_until(lambda: client.fetched >= 4)
     time.sleep(0.1)
-    assert client.fetched == 1 + 2 + 4
+    assert client.fetched == 4
     assert isinstance(first, Page)
-    pages.close()
-
-
-def test_default_queue_is_bounded(baseline_threads: int) -> None:
-    client = FakeClient(lambda partition: 1000)
-    pages = iter_partitioned_pages(client, "c", {}, 3)  # type: ignore[arg-type]
     next(pages)
-    wait_until(lambda: client.fetched >= 1 + 6 + 3)
+    wait_until(lambda: client.fetched >= 5)
     time.sleep(0.1)
-    assert client.fetched == 1 + 6 + 3
+    assert client.fetched == 5
     pages.close()
+
+
+def test_prepare_runs_in_the_workers_and_replaces_the_documents(baseline_threads: int) -> None:
+    client = FakeClient(lambda partition: 2)
+    threads: set[str] = set()
+
+    def prepare(documents: list[dict]) -> int:
+        threads.add(threading.current_thread().name)
+        return len(documents)
+
+    pages = list(iter_partitioned_pages(client, "c", {}, 3, prepare=prepare))  # type: ignore[arg-type]
+    assert [page.prepared for page in pages] == [3] * 6
+    assert all(page.documents == [] for page in pages)
+    assert threads and all(name.startswith("mixpeek-list") for name in threads)
 
 
 @pytest.mark.parametrize("partitions", [0, 257, True, 2.0])
@@ -239,8 +246,6 @@ def test_bad_partition_counts_are_refused(partitions: Any) -> None:
         list(iter_partitioned_pages(FakeClient(lambda p: 1), "c", {}, partitions))  # type: ignore[arg-type]
 
 
-def test_bad_queue_bound_and_shared_cursor_are_refused() -> None:
-    with pytest.raises(InvalidArgument, match="max_pages_in_flight"):
-        list(iter_partitioned_pages(FakeClient(lambda p: 1), "c", {}, 2, max_pages_in_flight=0))  # type: ignore[arg-type]
+def test_a_shared_cursor_is_refused() -> None:
     with pytest.raises(InvalidArgument, match="cursor"):
         list(iter_partitioned_pages(FakeClient(lambda p: 1), "c", {"cursor": "x"}, 2))  # type: ignore[arg-type]
