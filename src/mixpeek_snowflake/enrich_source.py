@@ -14,9 +14,9 @@ from typing import Any
 from .enrich_options import EnrichRequest
 from .errors import InvalidArgument, truncate
 from .identifiers import quote
+from .records import format_watermark
 
 JSON_TYPES = frozenset({"VariantType", "MapType", "ArrayType", "StructType", "GeographyType", "GeometryType"})
-TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ def to_json_value(value: Any, column: SourceColumn) -> Any:
         return _finite(value, column)
     if isinstance(value, datetime):
         moment = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-        return moment.strftime(TIMESTAMP_FORMAT)
+        return format_watermark(moment)
     if isinstance(value, date | time):
         return value.isoformat()
     raise ValueError(f"column {column.name}: {type(value).__name__} values cannot be sent as JSON")

@@ -13,8 +13,6 @@ from .pages import Unparsed
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024 - 64 * 1024
 MAX_EXCERPT_CHARS = 2000
-TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
-WATERMARK_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 @dataclass
@@ -51,12 +49,12 @@ def parse_timestamp(value: object) -> datetime | None:
 
 def format_timestamp(value: datetime | None) -> str | None:
     """Naive UTC datetime as text Snowflake casts to TIMESTAMP_NTZ."""
-    return value.strftime(TIMESTAMP_FORMAT) if value else None
+    return value.isoformat(sep=" ", timespec="microseconds") if value else None
 
 
 def format_watermark(value: datetime) -> str:
     """Naive UTC datetime in the ISO form Mixpeek stores in _internal.updated_at."""
-    return value.strftime(WATERMARK_FORMAT)
+    return value.isoformat(timespec="microseconds") + "Z"
 
 
 def _get(obj: object, *path: str) -> Any:

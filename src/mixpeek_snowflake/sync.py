@@ -132,11 +132,15 @@ class Sync:
         )
 
     def _clean_up(self) -> None:
-        try:
-            self.db.rows(self.tables.clear_stage(), [self.run_id])
-            self.db.rows(self.tables.release_lease(), [*self._key(), self.run_id])
-        except Exception:
-            log.exception("run %s: could not clear its stage rows or lease", self.run_id)
+        steps = (
+            ("stage rows", self.tables.clear_stage(), [self.run_id]),
+            ("lease", self.tables.release_lease(), [*self._key(), self.run_id]),
+        )
+        for what, sql, params in steps:
+            try:
+                self.db.rows(sql, params)
+            except Exception:
+                log.exception("run %s: could not clear its %s", self.run_id, what)
 
     def _sync(self) -> None:
         watermark, cursor, *_ = self.db.first(self.tables.read_state(), self._key()) or (None, None)

@@ -195,3 +195,17 @@ def test_api_key_appears_nowhere(session, store, emulator, caplog):
     everything += [str(snapshot(session, t)) for t in (*TABLES, "MIXPEEK_SYNC_RUNS")]
     everything += [str(record) for record in emulator.requests]
     assert not [text for text in everything if API_KEY in text]
+
+
+def test_a_stage_that_cannot_be_cleared_still_releases_the_lease(session, store, emulator, monkeypatch, caplog):
+    real = SyncTables.clear_stage
+    monkeypatch.setattr(SyncTables, "clear_stage", lambda self: "DELETE FROM NO_SUCH_STAGE WHERE RUN_ID = ?")
+    with caplog.at_level(logging.ERROR, logger="mixpeek_snowflake.sync"):
+        assert sync(session, "full")["status"] == "SUCCEEDED"
+    assert "could not clear its stage rows" in caplog.text
+    assert query(session, "SELECT LEASE_RUN_ID FROM MIXPEEK_SYNC_STATE") == [{"LEASE_RUN_ID": None}]
+    monkeypatch.setattr(SyncTables, "clear_stage", real)
+    change_some(store)
+    assert sync(session, "full")["status"] == "SUCCEEDED"
+    assert query(session, "SELECT COUNT(*) AS N FROM MIXPEEK_SYNC_STAGE") == [{"N": 0}]
+    assert_matches_truth(session, store)

@@ -122,9 +122,7 @@ def test_typed_fields_of_generated_documents_follow_internal(seeded: list[dict[s
         assert fields["source_url"] == internal["processing"]["source_url"]
         assert fields["size_bytes"] == internal["size_bytes"] > 0
         assert fields["root_object_id"] == internal["lineage"]["root_object_id"]
-        assert datetime.strptime(fields["updated_at"], records.TIMESTAMP_FORMAT) >= datetime.strptime(
-            fields["created_at"], records.TIMESTAMP_FORMAT
-        )
+        assert datetime.fromisoformat(fields["updated_at"]) >= datetime.fromisoformat(fields["created_at"])
         modalities.add(fields["modality"])
     assert len(modalities) >= 3
 
@@ -139,6 +137,8 @@ def test_typed_fields_of_generated_documents_follow_internal(seeded: list[dict[s
         ("2026-01-02T00:00:00.5Z", "2026-01-02 00:00:00.500000"),
         ("2026-01-02T07:15:00", "2026-01-02 07:15:00.000000"),
         ("2025-12-31T23:59:59.999999+00:00", "2025-12-31 23:59:59.999999"),
+        ("0999-01-02T03:04:05Z", "0999-01-02 03:04:05.000000"),
+        ("0005-01-02T03:04:05Z", "0005-01-02 03:04:05.000000"),
     ],
 )
 def test_timestamps_become_naive_utc(value: str, expected: str) -> None:
@@ -169,9 +169,15 @@ def test_out_of_range_offset_timestamp_becomes_none(value: str) -> None:
     assert parse_timestamp(value) is None
 
 
-def test_watermark_round_trips_through_parse() -> None:
-    moment = datetime(2026, 3, 4, 5, 6, 7, 890123)
-    assert format_watermark(moment) == "2026-03-04T05:06:07.890123Z"
+@pytest.mark.parametrize(
+    ("moment", "text"),
+    [
+        (datetime(2026, 3, 4, 5, 6, 7, 890123), "2026-03-04T05:06:07.890123Z"),
+        (datetime(999, 3, 4, 5, 6, 7), "0999-03-04T05:06:07.000000Z"),
+    ],
+)
+def test_watermark_round_trips_through_parse(moment: datetime, text: str) -> None:
+    assert format_watermark(moment) == text
     assert parse_timestamp(format_watermark(moment)) == moment
     assert format_timestamp(None) is None
 
