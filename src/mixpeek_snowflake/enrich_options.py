@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from .errors import InvalidArgument
 from .identifiers import TableName, validate_part
-from .options import OPTION_CHECKS, parse_collection
+from .options import OPTION_CHECKS, OptionChecks, check_options, parse_collection
 
 MAX_BATCH = 1000
 DEFAULT_PREFIX = "sf_"
@@ -118,7 +116,7 @@ def _state_schema(name: str, value: object) -> tuple[str, ...]:
     return tuple(validate_part(part, f"option {name}") for part in parts)
 
 
-OPTION_CHECKS_ENRICH: dict[str, Callable[[str, object], Any]] = {
+OPTION_CHECKS_ENRICH: OptionChecks = {
     "namespace": OPTION_CHECKS["namespace"],
     "base_url": OPTION_CHECKS["base_url"],
     "dry_run": OPTION_CHECKS["dry_run"],
@@ -134,25 +132,7 @@ OPTION_CHECKS_ENRICH: dict[str, Callable[[str, object], Any]] = {
 
 def parse_enrich_options(options: object) -> EnrichOptions:
     """Validate the options VARIANT (an object, its JSON text, or NULL) into EnrichOptions."""
-    if isinstance(options, str):
-        options = _json_object(options)
-    if options is None:
-        return EnrichOptions()
-    if not isinstance(options, Mapping):
-        raise InvalidArgument("options", f'expected an object such as {{"dry_run": true}}, not {options!r}')
-    unknown = sorted(set(options) - set(OPTION_CHECKS_ENRICH))
-    if unknown:
-        known = ", ".join(OPTION_CHECKS_ENRICH)
-        raise InvalidArgument("options", f"unknown option(s) {', '.join(unknown)}; known: {known}")
-    checked = {name: OPTION_CHECKS_ENRICH[name](name, value) for name, value in options.items() if value is not None}
-    return EnrichOptions(**checked)
-
-
-def _json_object(text: str) -> object:
-    try:
-        return json.loads(text) if text.strip() else None
-    except ValueError:
-        raise InvalidArgument("options", "expected an object, e.g. PARSE_JSON('{\"dry_run\": true}')") from None
+    return EnrichOptions(**check_options(options, OPTION_CHECKS_ENRICH, '{"dry_run": true}'))
 
 
 def parse_source(value: object) -> Source:

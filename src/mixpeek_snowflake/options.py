@@ -95,7 +95,9 @@ def _base_url(name: str, value: object) -> str:
     return value
 
 
-OPTION_CHECKS: dict[str, Callable[[str, object], Any]] = {
+OptionChecks = Mapping[str, Callable[[str, object], Any]]
+
+OPTION_CHECKS: OptionChecks = {
     "namespace": _namespace,
     "partitions": _integer(1, 256),
     "page_size": _integer(1, 1000),
@@ -108,26 +110,33 @@ OPTION_CHECKS: dict[str, Callable[[str, object], Any]] = {
 }
 
 
-def _json_object(text: str) -> object:
+def decode_object(value: object, argument: str, example: str) -> object:
+    """JSON text decoded (blank text is None); any other value as given. example: a JSON object to show."""
+    if not isinstance(value, str):
+        return value
     try:
-        return json.loads(text) if text.strip() else None
+        return json.loads(value) if value.strip() else None
     except ValueError:
-        raise InvalidArgument("options", "expected an object, e.g. PARSE_JSON('{\"partitions\": 8}')") from None
+        problem = f"is not valid JSON; expected an object, e.g. PARSE_JSON('{example}')"
+        raise InvalidArgument(argument, problem) from None
+
+
+def check_options(options: object, checks: OptionChecks, example: str) -> dict[str, Any]:
+    """An options VARIANT (an object, its JSON text, or NULL), each non-null option passed through its check."""
+    options = decode_object(options, "options", example)
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise InvalidArgument("options", f"expected an object such as {example}, not {options!r}")
+    unknown = sorted(str(name) for name in set(options) - set(checks))
+    if unknown:
+        raise InvalidArgument("options", f"unknown option(s) {', '.join(unknown)}; known: {', '.join(checks)}")
+    return {name: checks[name](name, value) for name, value in options.items() if value is not None}
 
 
 def parse_options(options: object) -> SyncOptions:
-    """Validate the options VARIANT (an object or NULL) into SyncOptions."""
-    if isinstance(options, str):
-        options = _json_object(options)
-    if options is None:
-        return SyncOptions()
-    if not isinstance(options, Mapping):
-        raise InvalidArgument("options", f"expected an object such as {{'partitions': 8}}, not {options!r}")
-    unknown = sorted(set(options) - set(OPTION_CHECKS))
-    if unknown:
-        raise InvalidArgument("options", f"unknown option(s) {', '.join(unknown)}; known: {', '.join(OPTION_CHECKS)}")
-    checked = {name: OPTION_CHECKS[name](name, value) for name, value in options.items() if value is not None}
-    return SyncOptions(**checked)
+    """Validate the options VARIANT (an object, its JSON text, or NULL) into SyncOptions."""
+    return SyncOptions(**check_options(options, OPTION_CHECKS, '{"partitions": 8}'))
 
 
 def parse_collection(value: object) -> str:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .client import MixpeekClient, quote_segment
 from .errors import InvalidArgument, MixpeekAPIError, MixpeekSnowflakeError
-from .options import OPTION_CHECKS
+from .options import OPTION_CHECKS, OptionChecks, check_options, decode_object
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 10
@@ -41,7 +40,7 @@ def _limit(name: str, value: object) -> int:
     return value
 
 
-SEARCH_OPTION_CHECKS: dict[str, Callable[[str, object], Any]] = {
+SEARCH_OPTION_CHECKS: OptionChecks = {
     "limit": _limit,
     "filters": OPTION_CHECKS["filters"],
     "namespace": OPTION_CHECKS["namespace"],
@@ -49,28 +48,9 @@ SEARCH_OPTION_CHECKS: dict[str, Callable[[str, object], Any]] = {
 }
 
 
-def _object(value: object, argument: str, example: str) -> object:
-    if not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value) if value.strip() else None
-    except ValueError:
-        raise InvalidArgument(argument, f"is not valid JSON; expected an object, e.g. {example}") from None
-
-
 def parse_search_options(options: object) -> SearchOptions:
     """Validate the options VARIANT (an object, its JSON text, or NULL)."""
-    options = _object(options, "options", "PARSE_JSON('{\"limit\": 20}')")
-    if options is None:
-        return SearchOptions()
-    if not isinstance(options, Mapping):
-        raise InvalidArgument("options", f'expected an object such as {{"limit": 20}}, not {options!r}')
-    unknown = sorted(set(options) - set(SEARCH_OPTION_CHECKS))
-    if unknown:
-        known = ", ".join(SEARCH_OPTION_CHECKS)
-        raise InvalidArgument("options", f"unknown option(s) {', '.join(unknown)}; known: {known}")
-    checked = {name: SEARCH_OPTION_CHECKS[name](name, value) for name, value in options.items() if value is not None}
-    return SearchOptions(**checked)
+    return SearchOptions(**check_options(options, SEARCH_OPTION_CHECKS, '{"limit": 20}'))
 
 
 def parse_retriever(value: object) -> str:
@@ -89,7 +69,7 @@ def parse_inputs(value: object) -> dict[str, Any]:
         if not value.strip():
             raise InvalidArgument("inputs", 'is empty; expected query text or an object such as {"query": "red shoes"}')
         return {"query": value}
-    value = _object(value, "inputs", 'PARSE_JSON(\'{"query": "red shoes"}\')')
+    value = decode_object(value, "inputs", '{"query": "red shoes"}')
     if not isinstance(value, Mapping):
         raise InvalidArgument(
             "inputs", f'expected query text or an object such as {{"query": "red shoes"}}, not {value!r}'

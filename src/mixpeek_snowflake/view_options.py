@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from .errors import InvalidArgument
 from .identifiers import TableName, validate_part
-from .options import DEFAULT_TARGET, OPTION_CHECKS, parse_collection
+from .options import DEFAULT_TARGET, OPTION_CHECKS, OptionChecks, check_options, parse_collection
 
 MAX_SAMPLE_ROWS = 10_000
 MAX_PREFIX_CHARS = 200
@@ -60,7 +57,7 @@ def _sample_rows(name: str, value: object) -> int:
     return value
 
 
-VIEW_OPTION_CHECKS: dict[str, Callable[[str, object], Any]] = {
+VIEW_OPTION_CHECKS: OptionChecks = {
     "source_table": _table,
     "view_prefix": _prefix,
     "namespace": OPTION_CHECKS["namespace"],
@@ -71,28 +68,9 @@ VIEW_OPTION_CHECKS: dict[str, Callable[[str, object], Any]] = {
 }
 
 
-def _decoded(options: object) -> object:
-    if not isinstance(options, str):
-        return options
-    try:
-        return json.loads(options) if options.strip() else None
-    except ValueError:
-        raise InvalidArgument("options", "expected an object, e.g. PARSE_JSON('{\"sample_rows\": 500}')") from None
-
-
 def parse_view_options(options: object) -> ViewOptions:
     """Validate the options VARIANT (an object, its JSON text, or NULL) into ViewOptions."""
-    options = _decoded(options)
-    if options is None:
-        return ViewOptions()
-    if not isinstance(options, Mapping):
-        raise InvalidArgument("options", f"expected an object such as {{'sample_rows': 500}}, not {options!r}")
-    unknown = sorted(str(k) for k in set(options) - set(VIEW_OPTION_CHECKS))
-    if unknown:
-        known = ", ".join(VIEW_OPTION_CHECKS)
-        raise InvalidArgument("options", f"unknown option(s) {', '.join(unknown)}; known: {known}")
-    checked = {k: VIEW_OPTION_CHECKS[k](k, v) for k, v in options.items() if v is not None}
-    return ViewOptions(**checked)
+    return ViewOptions(**check_options(options, VIEW_OPTION_CHECKS, '{"sample_rows": 500}'))
 
 
 def parse_view_request(collection_id: object, options: object) -> ViewRequest:
