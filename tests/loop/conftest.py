@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from local_world import fresh_session, never_sleeping, serving
 
 from mixpeek_local.emulator import Emulator, Store, seed_collection, seed_retriever
-from mixpeek_local.engine import close_session, local_server, open_session
-from mixpeek_snowflake import procedures
-from mixpeek_snowflake.client import MixpeekClient
 
 API_KEY = "mxp_loop_canary_key_51c2"
 NAMESPACE = "ns_demo"
@@ -22,18 +19,9 @@ RETRIEVER = "ret_loop000001"
 
 
 @pytest.fixture(scope="session")
-def engine() -> Iterator[dict[str, Any]]:
-    with local_server() as kwargs:
-        yield kwargs
-
-
-@pytest.fixture(scope="session")
 def shared_session(engine: dict[str, Any]) -> Iterator[Any]:
-    session = open_session(engine, database=f"LOOP_{uuid.uuid4().hex[:8].upper()}")
-    try:
+    with fresh_session(engine, "LOOP") as session:
         yield session
-    finally:
-        close_session(session)
 
 
 @pytest.fixture
@@ -56,18 +44,12 @@ def store() -> Store:
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Retry waits the clients asked for; nothing really sleeps."""
-    recorded: list[float] = []
-    fake = functools.partial(MixpeekClient, sleep=recorded.append)
-    monkeypatch.setattr(procedures, "MixpeekClient", fake)
-    return recorded
+    return never_sleeping(monkeypatch, [])
 
 
 @pytest.fixture
 def emulator(store: Store, monkeypatch: pytest.MonkeyPatch, waits: list[float]) -> Iterator[Emulator]:
-    with Emulator(store, api_key=API_KEY) as emu:
-        monkeypatch.setenv("MIXPEEK_API_KEY", API_KEY)
-        monkeypatch.setenv("MIXPEEK_BASE_URL", emu.base_url)
-        monkeypatch.setenv("MIXPEEK_NAMESPACE", NAMESPACE)
+    with serving(store, monkeypatch, API_KEY, NAMESPACE) as emu:
         yield emu
 
 

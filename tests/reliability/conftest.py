@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import itertools
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from local_world import fresh_session, never_sleeping, point_handlers_at
 from reliability.world import API_KEY, COLLECTION, NAMESPACE, World
 
 from mixpeek_local.emulator import Emulator, Store, seed_collection
-from mixpeek_local.engine import close_session, local_server, open_session
 from mixpeek_local.soak_faults import HookSlot
-from mixpeek_snowflake import procedures
-from mixpeek_snowflake.client import MixpeekClient
 
 DOCUMENTS = 40
 CASES = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def engine() -> Iterator[dict[str, Any]]:
-    with local_server() as kwargs:
-        yield kwargs
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +23,8 @@ def world(engine: dict[str, Any]) -> Iterator[World]:
     store = Store()
     seed_collection(store, documents=DOCUMENTS, seed=11, namespace=NAMESPACE, collection_id=COLLECTION)
     slot = HookSlot()
-    with Emulator(store, api_key=API_KEY, on_list=slot) as emulator:
-        session = open_session(engine, database=f"REL_{uuid.uuid4().hex[:10].upper()}")
-        try:
-            yield World(session, store, emulator, slot)
-        finally:
-            close_session(session)
+    with Emulator(store, api_key=API_KEY, on_list=slot) as emulator, fresh_session(engine, "REL") as session:
+        yield World(session, store, emulator, slot)
 
 
 @pytest.fixture
@@ -52,8 +38,7 @@ def configure_client(monkeypatch: pytest.MonkeyPatch, waits: list[float]) -> Cal
     """Make the handler build its client with these extra arguments (a short read timeout, another policy)."""
 
     def configure(**kwargs: Any) -> None:
-        factory = functools.partial(MixpeekClient, sleep=waits.append, **kwargs)
-        monkeypatch.setattr(procedures, "MixpeekClient", factory)
+        never_sleeping(monkeypatch, waits, **kwargs)
 
     configure()
     return configure
@@ -62,9 +47,7 @@ def configure_client(monkeypatch: pytest.MonkeyPatch, waits: list[float]) -> Cal
 @pytest.fixture
 def env(world: World, monkeypatch: pytest.MonkeyPatch, configure_client: Callable[..., None]) -> Iterator[World]:
     """The world with the handler's environment set, and no fault or hook left over from another test."""
-    monkeypatch.setenv("MIXPEEK_API_KEY", API_KEY)
-    monkeypatch.setenv("MIXPEEK_BASE_URL", world.emulator.base_url)
-    monkeypatch.setenv("MIXPEEK_NAMESPACE", NAMESPACE)
+    point_handlers_at(monkeypatch, world.emulator.base_url, API_KEY, NAMESPACE)
     assert world.emulator.settle(), "a request from an earlier test is still being answered"
     world.emulator.clear_faults()
     world.slot.hook = None

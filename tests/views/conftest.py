@@ -2,46 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from local_world import fresh_session, serving
 from views.view_helpers import API_KEY, NAMESPACE, seeded_store, sync, views
 
 from mixpeek_local.emulator import Emulator, Store
-from mixpeek_local.engine import close_session, local_server, open_session
-
-
-@pytest.fixture(scope="session")
-def engine() -> Iterator[dict[str, Any]]:
-    with local_server() as kwargs:
-        yield kwargs
-
-
-@contextmanager
-def fresh_session(engine: dict[str, Any]) -> Iterator[Any]:
-    session = open_session(engine, database=f"VIEWS_{uuid.uuid4().hex[:10].upper()}")
-    try:
-        yield session
-    finally:
-        close_session(session)
-
-
-@contextmanager
-def serving(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with Emulator(store, api_key=API_KEY) as emu:
-        monkeypatch.setenv("MIXPEEK_API_KEY", API_KEY)
-        monkeypatch.setenv("MIXPEEK_BASE_URL", emu.base_url)
-        monkeypatch.setenv("MIXPEEK_NAMESPACE", NAMESPACE)
-        yield emu
 
 
 @pytest.fixture
 def session(engine: dict[str, Any]) -> Iterator[Any]:
-    with fresh_session(engine) as session:
+    with fresh_session(engine, "VIEWS") as session:
         yield session
 
 
@@ -52,7 +26,7 @@ def store() -> Store:
 
 @pytest.fixture
 def emulator(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with serving(store, monkeypatch) as emu:
+    with serving(store, monkeypatch, API_KEY, NAMESPACE) as emu:
         yield emu
 
 
@@ -68,6 +42,10 @@ class Synced:
 @pytest.fixture(scope="module")
 def synced(engine: dict[str, Any]) -> Iterator[Synced]:
     store = seeded_store()
-    with pytest.MonkeyPatch.context() as patch, serving(store, patch), fresh_session(engine) as session:
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        serving(store, patch, API_KEY, NAMESPACE),
+        fresh_session(engine, "VIEWS") as session,
+    ):
         assert sync(session, include_vectors=True)["status"] == "SUCCEEDED"
         yield Synced(session, store, views(session))

@@ -1,0 +1,48 @@
+"""Shared by the suites that run the real handlers: fresh databases, the emulator as Mixpeek, no sleeps."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from mixpeek_local.emulator import Emulator, Store
+from mixpeek_local.engine import close_session, open_session
+from mixpeek_snowflake import procedures
+from mixpeek_snowflake.client import MixpeekClient
+
+
+@contextmanager
+def fresh_session(engine: dict[str, Any], prefix: str) -> Iterator[Any]:
+    """A Snowpark Session on a database of its own, named prefix_<random>, closed afterwards."""
+    session = open_session(engine, database=f"{prefix}_{uuid.uuid4().hex[:10].upper()}")
+    try:
+        yield session
+    finally:
+        close_session(session)
+
+
+def point_handlers_at(monkeypatch: pytest.MonkeyPatch, base_url: str, api_key: str, namespace: str) -> None:
+    """Set the environment the handlers read their Mixpeek base URL, key and namespace from."""
+    monkeypatch.setenv("MIXPEEK_API_KEY", api_key)
+    monkeypatch.setenv("MIXPEEK_BASE_URL", base_url)
+    monkeypatch.setenv("MIXPEEK_NAMESPACE", namespace)
+
+
+@contextmanager
+def serving(store: Store, monkeypatch: pytest.MonkeyPatch, api_key: str, namespace: str) -> Iterator[Emulator]:
+    """The emulator over store, with the handlers pointed at it."""
+    with Emulator(store, api_key=api_key) as emulator:
+        point_handlers_at(monkeypatch, emulator.base_url, api_key, namespace)
+        yield emulator
+
+
+def never_sleeping(monkeypatch: pytest.MonkeyPatch, waits: list[float], **client_kwargs: Any) -> list[float]:
+    """Make the handlers' client record its retry waits in waits instead of sleeping (with extra arguments)."""
+    factory = functools.partial(MixpeekClient, sleep=waits.append, **client_kwargs)
+    monkeypatch.setattr(procedures, "MixpeekClient", factory)
+    return waits
