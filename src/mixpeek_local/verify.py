@@ -87,12 +87,17 @@ def _one_row_per_id(found: list[dict[str, Any]]) -> list[str]:
     return [f"{i}: {n} rows" for i, n in sorted(counts.items()) if n > 1]
 
 
+def _rows_by_id(session: Any, target: str) -> tuple[Verdict, dict[str, dict[str, Any]]]:
+    """The target's rows by document id, and a verdict that already flags ids with more than one row."""
+    found = target_rows(session, target)
+    verdict = Verdict(compared=len(found), problems=_one_row_per_id(found))
+    return verdict, {r["DOCUMENT_ID"]: r for r in found}
+
+
 def compare_with_truth(session: Any, truth: Iterable[Mapping[str, Any]], target: str = "MIXPEEK_DOCUMENTS") -> Verdict:
     """Live rows equal the truth's documents exactly; every other row is flagged deleted; one row per id."""
     expected = {doc["document_id"]: doc for doc in truth}
-    found = target_rows(session, target)
-    verdict = Verdict(compared=len(found), problems=_one_row_per_id(found))
-    by_id = {r["DOCUMENT_ID"]: r for r in found}
+    verdict, by_id = _rows_by_id(session, target)
     for document_id, doc in expected.items():
         row = by_id.get(document_id)
         if row is None or row["IS_DELETED"]:
@@ -116,9 +121,7 @@ def compare_during_change(
     live row holds a version that existed (before, after or in between); one row per id."""
     old = {doc["document_id"]: doc for doc in before}
     new = {doc["document_id"]: doc for doc in after}
-    found = target_rows(session, target)
-    verdict = Verdict(compared=len(found), problems=_one_row_per_id(found))
-    by_id = {r["DOCUMENT_ID"]: r for r in found}
+    verdict, by_id = _rows_by_id(session, target)
     for document_id, doc in old.items():
         row = by_id.get(document_id)
         if new.get(document_id) == doc and (row is None or row["IS_DELETED"] or row["DOCUMENT"] != doc):

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import requests
+from contract.sdk_models import declared, parse
 from mixpeek import ApiClient, CollectionDocumentsApi, CollectionsApi, Configuration, DocumentsApi, Mixpeek
 from mixpeek._client.client import MixpeekAPIError
 from mixpeek.api.events_api import EventsApi
@@ -24,7 +25,6 @@ from mixpeek.models.list_documents_response import ListDocumentsResponse
 from mixpeek.models.list_events_response import ListEventsResponse
 from mixpeek.models.me_response import MeResponse
 from mixpeek.models.pagination_response import PaginationResponse
-from pydantic import BaseModel
 
 from mixpeek_local.emulator import Emulator, Fault, Store, seed_collection
 
@@ -37,20 +37,6 @@ SYNC_BODY = {
     "filters": {"AND": [{"field": "_internal.updated_at", "operator": "gte", "value": "2026-01-01T00:00:00Z"}]},
     "include_total": True,
 }
-
-
-def declared(model: type[BaseModel]) -> set[str]:
-    """The top-level keys a model declares (aliases where it has them)."""
-    return {field.alias or name for name, field in model.model_fields.items() if name != "additional_properties"}
-
-
-def parse(model: type[BaseModel], payload: dict[str, Any]) -> Any:
-    """Parse with the SDK model and refuse undeclared top-level keys (which the SDK would drop silently)."""
-    extra = set(payload) - declared(model)
-    assert not extra, f"{model.__name__} does not declare {extra}"
-    parsed = model.from_dict(payload)
-    assert parsed is not None
-    return parsed
 
 
 @pytest.fixture(scope="module")

@@ -75,33 +75,28 @@ def test_transient_faults_are_retried_and_the_run_succeeds(session, store, emula
     assert_matches_truth(session, store)
 
 
-def test_sql_error_inside_the_transaction_rolls_everything_back(session, store, emulator, monkeypatch):
+@pytest.mark.parametrize(
+    "statement",
+    [
+        pytest.param("mark_deleted", id="sql-error-inside-the-transaction-rolls-everything-back"),
+        pytest.param("merge", id="crash-between-staging-and-merge-leaves-no-orphans"),
+    ],
+)
+def test_a_failing_statement_leaves_every_table_as_it_was(session, store, emulator, monkeypatch, statement):
     sync(session, "full")
     change_some(store)
     before = tables_now(session)
-    real = SyncTables.mark_deleted
-    monkeypatch.setattr(
-        SyncTables, "mark_deleted", lambda self, full: real(self, full).replace(self.target.sql, "NO_SUCH_TABLE", 1)
-    )
+    real = getattr(SyncTables, statement)
+
+    def broken(self, *args):
+        return real(self, *args).replace(self.target.sql, "NO_SUCH_TABLE", 1)
+
+    monkeypatch.setattr(SyncTables, statement, broken)
     with pytest.raises(Exception, match="NO_SUCH_TABLE"):
         sync(session, "full")
     assert tables_now(session) == before
     assert last_run(session)["STATUS"] == "FAILED"
-    monkeypatch.setattr(SyncTables, "mark_deleted", real)
-    sync(session, "full")
-    assert_matches_truth(session, store)
-
-
-def test_crash_between_staging_and_merge_leaves_no_orphans(session, store, emulator, monkeypatch):
-    sync(session, "full")
-    change_some(store)
-    before = tables_now(session)
-    real = SyncTables.merge
-    monkeypatch.setattr(SyncTables, "merge", lambda self: real(self).replace(self.target.sql, "NO_SUCH_TABLE", 1))
-    with pytest.raises(Exception, match="NO_SUCH_TABLE"):
-        sync(session, "full")
-    assert tables_now(session) == before
-    monkeypatch.setattr(SyncTables, "merge", real)
+    monkeypatch.setattr(SyncTables, statement, real)
     assert sync(session, "full")["status"] == "SUCCEEDED"
     assert_matches_truth(session, store)
 

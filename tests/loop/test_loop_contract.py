@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from contract.sdk_models import parse
 from mixpeek import ApiClient, Configuration
 from mixpeek.api.collection_documents_api import CollectionDocumentsApi
 from mixpeek.api.retrievers_api import RetrieversApi
@@ -15,7 +16,6 @@ from mixpeek.models.execute_retriever_request import ExecuteRetrieverRequest
 from mixpeek.models.execute_retriever_response import ExecuteRetrieverResponse
 from mixpeek.models.filter_operator import FilterOperator
 from mixpeek.models.list_documents_request import ListDocumentsRequest
-from pydantic import BaseModel
 
 from mixpeek_snowflake.client import MixpeekClient
 from mixpeek_snowflake.functions import MixpeekSearch
@@ -25,19 +25,6 @@ API_KEY = "mxp_loop_canary_key_51c2"
 COLLECTION = "col_loop000001"
 RETRIEVER = "ret_loop000001"
 IN_STOCK = {"AND": [{"field": "metadata.in_stock", "operator": "eq", "value": True}]}
-
-
-def declared(model: type[BaseModel]) -> set[str]:
-    return {f.alias or name for name, f in model.model_fields.items() if name != "additional_properties"}
-
-
-def parse(model: type[BaseModel], payload: dict[str, Any]) -> Any:
-    """Parse with the SDK model, refusing top-level keys it does not declare (the SDK would drop them)."""
-    extra = set(payload) - declared(model)
-    assert not extra, f"{model.__name__} does not declare {extra}"
-    parsed = model.from_dict(payload)
-    assert parsed is not None
-    return parsed
 
 
 @pytest.fixture
