@@ -84,18 +84,18 @@ def _requests_row(f: Figures) -> Row:
 
 def _statements_row(f: Figures) -> Row:
     big, small = f.full_many.summary, f.small.summary
-    fixed = int(small["sql_statements"]) - int(small["pages"])
+    fixed = int(small["sql_statements"]) - int(small["stage_statements"])
     ideal = fixed + int(big["pages"])
     count = int(big["sql_statements"])
     return Row(
         f"SQL statements, full sync of {f.setup.documents:,} docs",
-        f"{count} for {big['pages']} pages",
+        f"{count} for {big['pages']} pages ({big['stage_statements']} staging ≤ 4 MB each)",
         f"ideal {ideal}: {fixed} fixed + 1 per page (fixed from the {f.setup.baseline_documents:,}-doc run)",
         count / ideal,
         _times(count / ideal),
         "≤ 1.00× (pages, not docs)",
         count <= ideal,
-        "Each statement costs compile time and a cloud-services round trip; they grow by one per 1,000 documents.",
+        "Each statement costs compile time and a cloud-services round trip; at most one more per 1,000 documents.",
     )
 
 
@@ -261,5 +261,24 @@ def render_context(f: Figures) -> str:
             f"on {os.cpu_count()} CPUs.",
             _per_page("Full sync, 1 partition", f.full_one),
             _per_page(f"Full sync, {s.partitions} partitions", f.full_many),
+            *ceilings(f, os.cpu_count() or 1),
         ]
     )
+
+
+def ceilings(f: Figures, cpus: int) -> list[str]:
+    """The bounds this machine puts on rows 3 and 4, from the run's own CPU figures."""
+    run, latency = f.full_many, f.setup.latency
+    pages = max(int(run.summary["pages"]), 1)
+    cpu = (run.cpu_seconds + run.engine_cpu_seconds + run.emulator_cpu_seconds) / pages
+    parse = f.floor.cpu_seconds / max(f.floor.pages, 1)
+    floor_us = 1e6 * f.floor.cpu_seconds / max(f.floor.documents, 1)
+    gzip_us = 1e6 * run.gzip_cpu_seconds / max(run.documents, 1)
+    return [
+        f"Row 3 ceiling here: all processes spend {cpu * 1000:.0f} ms of CPU per page, so on {cpus} CPUs the "
+        f"speedup over a one-partition run cannot much exceed {cpus} × (latency + CPU) / CPU = "
+        f"{_times(cpus * (latency + cpu) / cpu)}; with json.loads ({parse * 1000:.0f} ms per page) the only cost "
+        f"anywhere, {_times(cpus * (latency + parse) / parse)}.",
+        f"Row 4 floor through the local connector: json.loads {floor_us:.0f} µs + its gzip {gzip_us:.0f} µs per "
+        f"document = {_times((floor_us + gzip_us) / floor_us)} json.loads before any work of the sync's own.",
+    ]

@@ -177,17 +177,35 @@ def convert_page(documents: list[object], collection_id: str | None = None) -> S
     return page
 
 
+class RowBatches:
+    """Rows gathered, across pages, into JSON arrays of at most max_chars each (a larger row goes alone)."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self._rows: list[str] = []
+        self._size = 2
+
+    def add(self, rows: list[str]) -> list[tuple[str, int]]:
+        """Take rows in order; return the arrays that filled up, with their row counts."""
+        full = []
+        for row in rows:
+            if self._rows and self._size + len(row) + 1 > self.max_chars:
+                full.append(self._take())
+            self._rows.append(row)
+            self._size += len(row) + 1
+        return full
+
+    def flush(self) -> list[tuple[str, int]]:
+        """The partly filled array, if any rows are waiting."""
+        return [self._take()] if self._rows else []
+
+    def _take(self) -> tuple[str, int]:
+        batch = ("[" + ",".join(self._rows) + "]", len(self._rows))
+        self._rows, self._size = [], 2
+        return batch
+
+
 def chunk_rows(rows: list[str], max_chars: int) -> list[tuple[str, int]]:
     """Join rows into JSON arrays of at most max_chars each (a larger row goes alone), with their row counts."""
-    chunks: list[tuple[str, int]] = []
-    current: list[str] = []
-    size = 2
-    for row in rows:
-        if current and size + len(row) + 1 > max_chars:
-            chunks.append(("[" + ",".join(current) + "]", len(current)))
-            current, size = [], 2
-        current.append(row)
-        size += len(row) + 1
-    if current:
-        chunks.append(("[" + ",".join(current) + "]", len(current)))
-    return chunks
+    batches = RowBatches(max_chars)
+    return batches.add(rows) + batches.flush()

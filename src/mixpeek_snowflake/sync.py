@@ -19,7 +19,7 @@ from .errors import MixpeekSnowflakeError, SyncConflict, truncate
 from .identifiers import TableName
 from .listing import iter_partitioned_pages
 from .options import SyncRequest
-from .records import Reject, chunk_rows, convert_page, format_timestamp, format_watermark, parse_timestamp
+from .records import Reject, RowBatches, convert_page, format_timestamp, format_watermark, parse_timestamp
 from .statements import CURRENT_CONTEXT, SyncTables
 
 log = logging.getLogger("mixpeek_snowflake.sync")
@@ -43,6 +43,7 @@ class Progress:
 
     documents_seen: int = 0
     pages: int = 0
+    stage_statements: int = 0
     rejected: int = 0
     seq: int = 0
     newest: datetime | None = None
@@ -183,16 +184,22 @@ class Sync:
         partitions = self.request.options.partitions
         prepare = functools.partial(convert_page, collection_id=self.collection_id)
         pages = iter_partitioned_pages(self.client, self.collection_id, body, partitions, prepare=prepare)
+        batches = RowBatches(MAX_BIND_CHARS)
         for page in pages:
             staged = page.prepared
             self.progress.pages += 1
             self.progress.documents_seen += len(staged.rows_json) + len(staged.rejects)
-            for chunk, count in chunk_rows(staged.rows_json, MAX_BIND_CHARS):
-                self._stage(self.tables.stage_documents(), chunk, count)
+            self._stage_documents(batches.add(staged.rows_json))
             self._stage_rejects(staged.rejects)
             self.progress.taxonomy_ids |= staged.taxonomy_ids
             if staged.newest and (self.progress.newest is None or staged.newest > self.progress.newest):
                 self.progress.newest = staged.newest
+        self._stage_documents(batches.flush())
+
+    def _stage_documents(self, batches: list[tuple[str, int]]) -> None:
+        for payload, count in batches:
+            self._stage(self.tables.stage_documents(), payload, count)
+            self.progress.stage_statements += 1
 
     def _stage_rejects(self, rejects: list[Reject]) -> None:
         if not rejects:
@@ -292,6 +299,7 @@ class Sync:
             "retries": stats.get("retries", 0),
             "bytes_received": stats.get("bytes_received", 0),
             "sql_statements": self.db.statements,
+            "stage_statements": self.progress.stage_statements,
             "duration_seconds": round(time.monotonic() - self._timer, 3),
             "started_at": self.started_at.isoformat() + "Z",
             "error": error,

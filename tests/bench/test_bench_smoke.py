@@ -10,7 +10,7 @@ import math
 import pytest
 
 from mixpeek_local.bench import BenchConfig, bench_main, run_bench
-from mixpeek_local.bench_report import build_rows, ideal_requests, render_context, render_table
+from mixpeek_local.bench_report import build_rows, ceilings, ideal_requests, render_context, render_table
 
 CONFIG = BenchConfig(documents=300, baseline_documents=120, latency=0.0, partitions=3, page_size=50)
 
@@ -89,10 +89,20 @@ def test_rows_follow_the_measured_figures(figures):
     memory = rows["Python memory peak (tracemalloc)"]
     assert memory.ratio == figures.memory_large.peak_bytes / figures.memory_small.peak_bytes
     statements = rows["SQL statements"]
-    fixed = figures.small.summary["sql_statements"] - figures.small.summary["pages"]
+    fixed = figures.small.summary["sql_statements"] - figures.small.summary["stage_statements"]
     assert statements.ratio == figures.full_many.summary["sql_statements"] / (
         fixed + figures.full_many.summary["pages"]
     )
+    assert 1 <= figures.full_many.summary["stage_statements"] <= figures.full_many.summary["pages"]
+
+
+def test_ceilings_follow_the_cpu_figures(figures):
+    run = figures.full_many
+    cpu = (run.cpu_seconds + run.engine_cpu_seconds + run.emulator_cpu_seconds) / run.summary["pages"]
+    row3, row4 = ceilings(figures, 2)
+    expected = 2 * (CONFIG.latency + cpu) / cpu
+    assert f"= {expected:.2f}×" in row3 if expected < 10 else f"= {expected:.0f}×" in row3
+    assert row4.startswith("Row 4 floor") and "µs" in row4
 
 
 @pytest.mark.parametrize(

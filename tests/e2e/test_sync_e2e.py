@@ -125,6 +125,27 @@ def test_document_seen_twice_is_one_row_newest_wins(session, store, emulator, mo
     assert_matches_truth(session, store)
 
 
+@pytest.mark.parametrize(("max_chars", "statements"), [(4_000_000, 1), (300_000, None)])
+def test_partial_pages_share_staging_statements_up_to_the_bind_limit(
+    session, store, emulator, monkeypatch, max_chars, statements
+):
+    staged: list[tuple[int, int]] = []
+    real = sync_module.Sync._stage
+
+    def recording(self, statement, payload, count):
+        if "'U'" in statement:
+            staged.append((len(payload), count))
+        return real(self, statement, payload, count)
+
+    monkeypatch.setattr(sync_module.Sync, "_stage", recording)
+    monkeypatch.setattr(sync_module, "MAX_BIND_CHARS", max_chars)
+    summary = sync(session, "full", partitions=3, page_size=50)
+    assert summary["pages"] >= 6 and sum(count for _, count in staged) == 240
+    assert all(size <= max_chars for size, _ in staged)
+    assert len(staged) == statements if statements else 2 <= len(staged) < summary["pages"]
+    assert_matches_truth(session, store)
+
+
 def test_dry_run_counts_and_writes_nothing_but_the_run_row(session, store, emulator):
     sync(session, "full")
     store.update_document(COLLECTION, store.documents(COLLECTION)[0]["document_id"], {"metadata": {"x": 1}})

@@ -15,6 +15,7 @@ from mixpeek_local.emulator import Store, seed_collection
 from mixpeek_snowflake import records
 from mixpeek_snowflake.records import (
     MAX_EXCERPT_CHARS,
+    RowBatches,
     canonical_json,
     chunk_rows,
     convert_page,
@@ -465,3 +466,14 @@ def test_lone_surrogates_are_rejected_whatever_the_reason_says() -> None:
     assert page.rows_json == []
     assert [r.document_id for r in page.rejects] == ["doc_sur", "doc_key"]
     assert all(r.excerpt.isascii() and "\\ud800" in r.excerpt for r in page.rejects)
+
+
+def test_batches_span_pages_and_keep_order() -> None:
+    pages = [[json.dumps({"n": f"{p}-{i}"}) for i in range(size)] for p, size in enumerate((3, 1, 4, 2))]
+    batches = RowBatches(60)
+    filled = [batches.add(rows) for rows in pages]
+    assert [[count for _, count in got] for got in filled] == [[], [], [4], [4]]
+    [(text, count)] = batches.flush()
+    assert count == 2 and batches.flush() == []
+    staged = [item for got in filled for text_, _ in got for item in json.loads(text_)] + json.loads(text)
+    assert staged == [json.loads(row) for rows in pages for row in rows]
