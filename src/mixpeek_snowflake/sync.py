@@ -189,7 +189,10 @@ class Sync:
             staged = page.prepared
             self.progress.pages += 1
             self.progress.documents_seen += len(staged.rows_json) + len(staged.rejects)
-            self._stage_documents(batches.add(staged.rows_json))
+            filled = batches.add(staged.rows_json)
+            if len(staged.rows_json) + len(staged.rejects) >= self.request.options.page_size:
+                filled += batches.flush()
+            self._stage_documents(filled)
             self._stage_rejects(staged.rejects)
             self.progress.taxonomy_ids |= staged.taxonomy_ids
             if staged.newest and (self.progress.newest is None or staged.newest > self.progress.newest):
