@@ -11,6 +11,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from .arguments import decimal
 from .baseline import QuickStartRun, quick_start
 from .bench_measure import ParseFloor, Servers, SyncRun, engine_session, measure_sync, parse_floor
 from .bench_report import Figures, Setup, build_rows, render_context, render_table
@@ -169,16 +170,6 @@ def _count(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-def _latency(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 5:
-        raise argparse.ArgumentTypeError(f"expected seconds from 0 to 5 (e.g. 0.05), got {text!r}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The bench command line (mixpeek-snowflake bench …, or python -m mixpeek_local.bench …)."""
     parser = argparse.ArgumentParser(prog="mixpeek-snowflake bench", description=__doc__)
@@ -190,7 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=10_000,
         help="documents in the small collection: Quick Start comparison and the smaller memory run (10,000)",
     )
-    add("--latency", type=_latency, default=0.05, help="seconds the emulator adds to every page (0.05)")
+    add(
+        "--latency",
+        type=decimal(0, 5, "seconds from 0 to 5 (e.g. 0.05)"),
+        default=0.05,
+        help="seconds the emulator adds to every page (0.05)",
+    )
     add("--partitions", type=_count(2, 256), default=8, help="partitions of the parallel runs, compared with 1 (8)")
     add("--page-size", type=_count(1, 1000), default=1000, help="documents per page (1000)")
     return parser

@@ -6,6 +6,8 @@ import math
 import os
 from dataclasses import dataclass
 
+from mixpeek_snowflake.sync import MAX_BIND_CHARS
+
 from .baseline import QuickStartRun
 from .bench_measure import ParseFloor, SyncRun
 
@@ -89,7 +91,7 @@ def _statements_row(f: Figures) -> Row:
     count = int(big["sql_statements"])
     return Row(
         f"SQL statements, full sync of {f.setup.documents:,} docs",
-        f"{count} for {big['pages']} pages ({big['stage_statements']} staging ≤ 4 MB each)",
+        f"{count} for {big['pages']} pages ({big['stage_statements']} staging ≤ {MAX_BIND_CHARS / 1e6:.0f} MB each)",
         f"ideal {ideal}: {fixed} fixed + 1 per page (fixed from the {f.setup.baseline_documents:,}-doc run)",
         count / ideal,
         _times(count / ideal),
@@ -113,10 +115,19 @@ def _speedup_row(f: Figures) -> Row:
     )
 
 
+def _cpu_per_document(f: Figures) -> tuple[float, float, float]:
+    """Seconds of CPU per document: the sync's client, json.loads alone, the connector's gzip within the client."""
+    run = f.full_many
+    documents = max(run.documents, 1)
+    return (
+        run.cpu_seconds / documents,
+        f.floor.cpu_seconds / max(f.floor.documents, 1),
+        run.gzip_cpu_seconds / documents,
+    )
+
+
 def _cpu_row(f: Figures) -> Row:
-    ours = f.full_many.cpu_seconds / max(f.full_many.documents, 1)
-    floor = f.floor.cpu_seconds / max(f.floor.documents, 1)
-    gzip = f.full_many.gzip_cpu_seconds / max(f.full_many.documents, 1)
+    ours, floor, gzip = _cpu_per_document(f)
     return Row(
         "Client CPU per document",
         f"{ours * 1e6:.0f} µs (fetch, parse, transform, stage; {gzip * 1e6:.0f} µs of it the connector's gzip)",
@@ -238,8 +249,12 @@ def render_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def _pages(run: SyncRun) -> int:
+    return max(int(run.summary["pages"]), 1)
+
+
 def _per_page(label: str, run: SyncRun) -> str:
-    pages = max(int(run.summary["pages"]), 1)
+    pages = _pages(run)
     ms = [1000 * v / pages for v in (run.wall_seconds, run.cpu_seconds, run.engine_cpu_seconds)]
     return (
         f"{label}: {run.wall_seconds:.1f} s, {pages} pages; per page {ms[0]:.0f} ms wall, CPU: client {ms[1]:.0f} ms, "
@@ -269,11 +284,10 @@ def render_context(f: Figures) -> str:
 def ceilings(f: Figures, cpus: int) -> list[str]:
     """The bounds this machine puts on rows 3 and 4, from the run's own CPU figures."""
     run, latency = f.full_many, f.setup.latency
-    pages = max(int(run.summary["pages"]), 1)
-    cpu = (run.cpu_seconds + run.engine_cpu_seconds + run.emulator_cpu_seconds) / pages
+    cpu = (run.cpu_seconds + run.engine_cpu_seconds + run.emulator_cpu_seconds) / _pages(run)
     parse = f.floor.cpu_seconds / max(f.floor.pages, 1)
-    floor_us = 1e6 * f.floor.cpu_seconds / max(f.floor.documents, 1)
-    gzip_us = 1e6 * run.gzip_cpu_seconds / max(run.documents, 1)
+    _ours, floor, gzip = _cpu_per_document(f)
+    floor_us, gzip_us = floor * 1e6, gzip * 1e6
     return [
         f"Row 3 ceiling here: all processes spend {cpu * 1000:.0f} ms of CPU per page, so on {cpus} CPUs the "
         f"speedup over a one-partition run cannot much exceed {cpus} × (latency + CPU) / CPU = "

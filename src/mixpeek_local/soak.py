@@ -21,6 +21,7 @@ from mixpeek_snowflake.client import MixpeekClient
 from mixpeek_snowflake.retry import RetryPolicy
 
 from . import verify
+from .arguments import decimal
 from .emulator import Emulator, Store, seed_collection
 from .engine import close_session, local_server, open_session
 from .soak_faults import (
@@ -216,7 +217,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--runs", type=_positive, default=200, help="consecutive syncs (default 200)")
     parser.add_argument("--seed", type=int, default=7, help="seed of every random choice (default 7)")
     parser.add_argument("--documents", type=_positive, default=120, help="documents at the start (default 120)")
-    parser.add_argument("--fault-rate", type=_share, default=0.6, help="share of runs given a fault (default 0.6)")
+    parser.add_argument(
+        "--fault-rate",
+        type=decimal(0.0, 1.0, "a share from 0 to 1"),
+        default=0.6,
+        help="share of runs given a fault (default 0.6)",
+    )
     parser.add_argument("--max-partitions", type=_positive, default=16, help="partitions 1 to this (default 16)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print one line per run as it ends")
     return parser
@@ -229,16 +235,6 @@ def _positive(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a share from 0 to 1, got {text!r}")
     return value
 
 

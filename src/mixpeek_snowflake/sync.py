@@ -187,10 +187,11 @@ class Sync:
         batches = RowBatches(MAX_BIND_CHARS)
         for page in pages:
             staged = page.prepared
+            seen = len(staged.rows_json) + len(staged.rejects)
             self.progress.pages += 1
-            self.progress.documents_seen += len(staged.rows_json) + len(staged.rejects)
+            self.progress.documents_seen += seen
             filled = batches.add(staged.rows_json)
-            if len(staged.rows_json) + len(staged.rejects) >= self.request.options.page_size:
+            if seen >= self.request.options.page_size:
                 filled += batches.flush()
             self._stage_documents(filled)
             self._stage_rejects(staged.rejects)
