@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mixpeek_local.engine import local_server
+from mixpeek_local.engine.server import local_server
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from mixpeek_local.emulator import Emulator, Store
-from mixpeek_local.engine import close_session, open_session
+from mixpeek_local.engine.server import close_session, open_session
 from mixpeek_snowflake import procedures
-from mixpeek_snowflake.client import MixpeekClient
+from mixpeek_snowflake.mixpeek.client import MixpeekClient
 
 
 @contextmanager

@@ -10,9 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mixpeek_local.output import rows_as_dicts, table, to_json
 from mixpeek_snowflake.errors import MixpeekSnowflakeError
-
-from .output import rows_as_dicts, table, to_json
 
 DEFAULT_LOCAL_DIR = Path(".mixpeek-local")
 
@@ -60,9 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_sync(args: argparse.Namespace) -> int:
+    from mixpeek_local.engine.server import target_session
     from mixpeek_snowflake.procedures import sync_mixpeek_collection
-
-    from .engine import target_session
 
     if args.mixpeek_url:
         os.environ["MIXPEEK_BASE_URL"] = args.mixpeek_url
@@ -73,7 +71,7 @@ def run_sync(args: argparse.Namespace) -> int:
 
 
 def run_sql(args: argparse.Namespace) -> int:
-    from .engine import target_session
+    from mixpeek_local.engine.server import target_session
 
     with target_session(args.local_dir, args.connection) as session:
         rows = rows_as_dicts(session.sql(args.query).collect())
@@ -85,22 +83,22 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the mixpeek-snowflake command."""
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["bench"]:
-        from .bench import bench_main
+        from mixpeek_local.bench.run import bench_main
 
         return bench_main(argv[1:])
     if argv[:1] == ["soak"]:
-        from .soak import soak_main
+        from mixpeek_local.soak.run import soak_main
 
         return soak_main(argv[1:])
     if argv[:1] == ["emulator"]:
-        from .emulator.__main__ import main as emulator_main
+        from mixpeek_local.emulator.__main__ import main as emulator_main
 
         return emulator_main(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
     try:
         if args.command == "demo":
-            from .demo import run_demo
+            from mixpeek_local.demo.run import run_demo
 
             run_demo(args.documents, args.local_dir)
             return 0

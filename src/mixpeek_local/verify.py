@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mixpeek_snowflake.identifiers import TableName
-from mixpeek_snowflake.statements import SyncTables
+from mixpeek_snowflake.snowflake.identifiers import TableName
+from mixpeek_snowflake.sync.statements import SyncTables
 
 TABLES_IN_SCHEMA = (
     "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES "

@@ -7,9 +7,9 @@ from typing import Any
 
 import requests
 
-from . import procedures
-from .client import MixpeekClient
-from .search import parse_inputs, parse_retriever, parse_search_options, search
+from mixpeek_snowflake import procedures
+from mixpeek_snowflake.mixpeek.client import MixpeekClient
+from mixpeek_snowflake.search.retrieval import parse_inputs, parse_retriever, parse_search_options, search
 
 
 class MixpeekSearch:

@@ -9,17 +9,17 @@ from typing import Any
 
 import requests
 
-from . import runtime
-from .client import DEFAULT_BASE_URL, MixpeekClient
-from .database import Database
-from .enrich import Enrichment
-from .enrich_options import parse_enrich_request
-from .enrich_source import describe, plan_source
-from .label_refresh import LabelRefresh
-from .options import parse_sync_request
-from .sync import Sync
-from .view_builder import ViewBuilder
-from .view_options import parse_view_request
+from mixpeek_snowflake.enrich.engine import Enrichment
+from mixpeek_snowflake.enrich.options import parse_enrich_request
+from mixpeek_snowflake.enrich.source import describe, plan_source
+from mixpeek_snowflake.mixpeek.client import DEFAULT_BASE_URL, MixpeekClient
+from mixpeek_snowflake.snowflake import runtime
+from mixpeek_snowflake.snowflake.database import Database
+from mixpeek_snowflake.sync.engine import Sync
+from mixpeek_snowflake.sync.label_refresh import LabelRefresh
+from mixpeek_snowflake.sync.options import parse_sync_request
+from mixpeek_snowflake.views.builder import ViewBuilder
+from mixpeek_snowflake.views.options import parse_view_request
 
 
 @contextmanager

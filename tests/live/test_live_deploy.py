@@ -9,7 +9,7 @@ import time
 import pytest
 from live.deployment import Deployment
 
-from mixpeek_snowflake import search
+from mixpeek_snowflake.search import retrieval as search
 
 pytestmark = pytest.mark.live
 

@@ -41,11 +41,11 @@ def qualified_name(entity: Any) -> str:
 def table_specs() -> list[Any]:
     """Every TableSpec the shipped package defines at module level, each once: the tables the code creates."""
     import mixpeek_snowflake
-    from mixpeek_snowflake import tables
+    from mixpeek_snowflake.snowflake import tables
 
     found: dict[str, Any] = {spec.name: spec for spec in tables.ALL_TABLES}
-    for module in pkgutil.iter_modules(mixpeek_snowflake.__path__):
-        for value in vars(importlib.import_module(f"mixpeek_snowflake.{module.name}")).values():
+    for module in pkgutil.walk_packages(mixpeek_snowflake.__path__, "mixpeek_snowflake."):
+        for value in vars(importlib.import_module(module.name)).values():
             if isinstance(value, tables.TableSpec) and found.setdefault(value.name, value) != value:
                 raise AssertionError(f"two different TableSpecs are named {value.name}")
     return list(found.values())
@@ -53,7 +53,7 @@ def table_specs() -> list[Any]:
 
 def table_name(spec: Any, env: dict[str, Any]) -> str:
     """DATABASE.SCHEMA.TABLE of a spec in the deployed schema (the documents table under env target_table)."""
-    from mixpeek_snowflake import tables
+    from mixpeek_snowflake.snowflake import tables
 
     name = env["target_table"] if spec is tables.DOCUMENTS else spec.name
     return f"{env['database']}.{env['schema']}.{name}".upper()

@@ -13,7 +13,8 @@ import pytest
 from project import entities as ent
 from project.sqlfiles import ALL_STEPS, ROOT, project_definition, project_env
 
-from mixpeek_snowflake import runtime, search
+from mixpeek_snowflake.search import retrieval as search
+from mixpeek_snowflake.snowflake import runtime
 
 PACKAGE_DIR = ROOT / "src" / "mixpeek_snowflake"
 DECLARED = {
@@ -116,7 +117,7 @@ def test_the_build_stays_offline() -> None:
 
 def _third_party_imports() -> set[str]:
     names = set()
-    for path in PACKAGE_DIR.glob("*.py"):
+    for path in PACKAGE_DIR.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Import):
                 names.update(alias.name.split(".")[0] for alias in node.names)

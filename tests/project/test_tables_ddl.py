@@ -11,11 +11,11 @@ from project import sqlfacts, sqlfiles
 from project.entities import table_specs
 from sqlglot import exp
 
-from mixpeek_local.engine import close_session, local_server, open_session
-from mixpeek_snowflake.enrich_statements import ENRICH_FAILURES, ENRICH_STATE
-from mixpeek_snowflake.identifiers import TableName
-from mixpeek_snowflake.statements import create_table
-from mixpeek_snowflake.tables import ALL_TABLES
+from mixpeek_local.engine.server import close_session, local_server, open_session
+from mixpeek_snowflake.enrich.statements import ENRICH_FAILURES, ENRICH_STATE
+from mixpeek_snowflake.snowflake.ddl import create_table
+from mixpeek_snowflake.snowflake.identifiers import TableName
+from mixpeek_snowflake.snowflake.tables import ALL_TABLES
 
 DATABASE = "MIXPEEK_DDL"
 FROM_SQL = "FROM_SQL"

@@ -12,7 +12,7 @@ from local_world import fresh_session, never_sleeping, point_handlers_at
 from reliability.world import API_KEY, COLLECTION, NAMESPACE, World
 
 from mixpeek_local.emulator import Emulator, Store, seed_collection
-from mixpeek_local.soak_faults import HookSlot
+from mixpeek_local.soak.faults import HookSlot
 
 DOCUMENTS = 40
 CASES = itertools.count(1)

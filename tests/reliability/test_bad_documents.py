@@ -13,8 +13,8 @@ from reliability.world import NAMESPACE
 
 from mixpeek_local import verify
 from mixpeek_local.emulator import Fault, seed_collection
-from mixpeek_snowflake import records
 from mixpeek_snowflake.errors import MixpeekAPIError, MixpeekTransportError
+from mixpeek_snowflake.sync import records
 
 ONE_PAGE = {"partitions": 1, "page_size": 50}
 MISSING = object()

@@ -10,9 +10,9 @@ from reliability.world import COLLECTION, TARGET
 
 from mixpeek_local import verify
 from mixpeek_local.emulator import Fault
-from mixpeek_local.soak_faults import Collection, CrashingSession, InjectedCrash, ListingChange, crash_point
+from mixpeek_local.soak.faults import Collection, CrashingSession, InjectedCrash, ListingChange, crash_point
 from mixpeek_snowflake.errors import MixpeekAPIError, MixpeekTransportError, PaginationLoopError, SyncConflict
-from mixpeek_snowflake.retry import RetryPolicy
+from mixpeek_snowflake.mixpeek.retry import RetryPolicy
 
 POLICY = RetryPolicy()
 FULL = {"partitions": 1, "page_size": 10}

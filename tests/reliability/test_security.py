@@ -18,7 +18,7 @@ from reliability.world import API_KEY, NAMESPACE, TARGET
 
 from mixpeek_local import verify
 from mixpeek_local.emulator import Fault
-from mixpeek_local.soak_faults import CrashingSession, crash_point
+from mixpeek_local.soak.faults import CrashingSession, crash_point
 from mixpeek_snowflake.errors import MixpeekAPIError
 
 FULL = {"partitions": 1, "page_size": 10}

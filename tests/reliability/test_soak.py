@@ -8,9 +8,9 @@ import pytest
 from reliability.world import TARGET
 
 from mixpeek_local import verify
-from mixpeek_local.soak import build_parser, run_soak, soak_main
-from mixpeek_local.soak_faults import PLANS, pick_plan
-from mixpeek_local.soak_report import SoakConfig, SoakReport, format_report
+from mixpeek_local.soak.faults import PLANS, pick_plan
+from mixpeek_local.soak.report import SoakConfig, SoakReport, format_report
+from mixpeek_local.soak.run import build_parser, run_soak, soak_main
 
 SHORT = SoakConfig(runs=10, seed=2, documents=30, fault_rate=0.85, max_partitions=16)
 

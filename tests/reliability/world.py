@@ -11,7 +11,7 @@ import pytest
 
 from mixpeek_local import verify
 from mixpeek_local.emulator import Emulator, Store
-from mixpeek_local.soak_faults import HookSlot
+from mixpeek_local.soak.faults import HookSlot
 from mixpeek_snowflake import procedures
 
 COLLECTION = "col_reliable001"

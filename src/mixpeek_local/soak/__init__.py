@@ -1,0 +1,1 @@
+"""The soak: seeded consecutive syncs against a changing collection with faults, each checked against the emulator."""

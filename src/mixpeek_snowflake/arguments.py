@@ -1,0 +1,105 @@
+"""Checks shared by every procedure's arguments and options: ids, namespaces, URLs, and the options VARIANT."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import SplitResult, urlsplit
+
+from mixpeek_snowflake.errors import InvalidArgument
+
+DEFAULT_TARGET = "MIXPEEK_DOCUMENTS"
+_COLLECTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,127}")
+_NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-.]{0,127}")
+
+
+def integer_option(low: int, high: int) -> Callable[[str, object], int]:
+    def check(name: str, value: object) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InvalidArgument(f"option {name}", f"{value!r} is not allowed; expected an integer {low} to {high}")
+        return value
+
+    return check
+
+
+def boolean_option(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidArgument(f"option {name}", f"{value!r} is not allowed; expected true or false")
+    return value
+
+
+def namespace_option(name: str, value: object) -> str:
+    if not isinstance(value, str) or not _NAMESPACE.fullmatch(value):
+        raise InvalidArgument(
+            f"option {name}",
+            f"{value!r} is not allowed; expected a namespace id or name of letters, digits, '_', '-', '.'",
+        )
+    return value
+
+
+def filters_option(name: str, value: object) -> dict[str, Any]:
+    if not isinstance(value, dict) or not value:
+        raise InvalidArgument(
+            f"option {name}",
+            'expected a non-empty Mixpeek filter object, e.g. {"AND": [{"field": "metadata.status", '
+            '"operator": "eq", "value": "active"}]}',
+        )
+    return value
+
+
+def _split(value: object) -> SplitResult | None:
+    try:
+        return urlsplit(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def base_url_option(name: str, value: object) -> str:
+    parts = _split(value)
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidArgument(f"option {name}", f"{value!r} is not allowed; expected an http(s) URL with a host")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise InvalidArgument(f"option {name}", "expected a plain URL without credentials, query or fragment")
+    return value
+
+
+OptionChecks = Mapping[str, Callable[[str, object], Any]]
+
+
+def decode_object(value: object, argument: str, example: str) -> object:
+    """JSON text decoded (blank text is None); any other value as given. example: a JSON object to show."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value) if value.strip() else None
+    except ValueError:
+        problem = f"is not valid JSON; expected an object, e.g. PARSE_JSON('{example}')"
+        raise InvalidArgument(argument, problem) from None
+
+
+def check_options(options: object, checks: OptionChecks, example: str) -> dict[str, Any]:
+    """An options VARIANT (an object, its JSON text, or NULL), each non-null option passed through its check."""
+    options = decode_object(options, "options", example)
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise InvalidArgument("options", f"expected an object such as {example}, not {options!r}")
+    unknown = sorted(str(name) for name in set(options) - set(checks))
+    if unknown:
+        raise InvalidArgument("options", f"unknown option(s) {', '.join(unknown)}; known: {', '.join(checks)}")
+    return {name: checks[name](name, value) for name, value in options.items() if value is not None}
+
+
+def parse_collection(value: object) -> str:
+    """Validate a Mixpeek collection id or name so it cannot change the request path."""
+    if not isinstance(value, str) or not _COLLECTION.fullmatch(value):
+        raise InvalidArgument(
+            "collection_id",
+            f"{value!r} is not allowed; expected a collection id (col_…) or name: 1 to 128 letters, digits, "
+            "'_' or '-', starting with a letter or digit",
+        )
+    return value

@@ -1,0 +1,1 @@
+"""Enrich: Snowflake attributes pushed into Mixpeek document metadata."""

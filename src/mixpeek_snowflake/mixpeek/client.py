@@ -1,0 +1,316 @@
+"""Mixpeek REST client: one session, bearer auth, timeouts, bounded retries, errors free of the key."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
+
+from mixpeek_snowflake.errors import (
+    InvalidArgument,
+    MixpeekAPIError,
+    MixpeekTransportError,
+    truncate,
+)
+from mixpeek_snowflake.mixpeek.pages import parse_body
+from mixpeek_snowflake.mixpeek.retry import (
+    TRANSIENT_EXCEPTIONS,
+    RetryPolicy,
+    error_fields,
+    retry_hint,
+    status_is_retryable,
+)
+
+DEFAULT_BASE_URL = "https://api.mixpeek.com"
+POOL_SIZE = 32
+REDACTED = "[redacted]"
+
+logger = logging.getLogger("mixpeek_snowflake.client")
+
+HINTS = {
+    401: "the API key was rejected: check the Snowflake secret behind alias mixpeek_api_key, "
+    "or MIXPEEK_API_KEY locally",
+    403: "the API key may not access this namespace or resource",
+    404: "not found: check the collection id or name and the namespace",
+    422: "the request was refused as invalid",
+}
+
+
+@dataclass
+class ClientStats:
+    """Thread-safe counters of HTTP attempts, retried attempts and response bytes."""
+
+    requests: int = 0
+    retries: int = 0
+    bytes_received: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, *, requests: int = 0, retries: int = 0, bytes_received: int = 0) -> None:
+        """Add to the counters atomically."""
+        with self._lock:
+            self.requests += requests
+            self.retries += retries
+            self.bytes_received += bytes_received
+
+    def snapshot(self) -> dict[str, int]:
+        """Return a consistent copy of the counters."""
+        with self._lock:
+            return {"requests": self.requests, "retries": self.retries, "bytes_received": self.bytes_received}
+
+
+class _BearerAuth(AuthBase):
+    """Sets the Authorization header; an explicit auth also keeps requests from applying ~/.netrc."""
+
+    def __init__(self, api_key: str) -> None:
+        self._api_key = api_key
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._api_key}"
+        return request
+
+    def __repr__(self) -> str:
+        return "_BearerAuth(api_key=[redacted])"
+
+
+@dataclass
+class _Failure:
+    """The outcome of one failed attempt: the error to raise if no retry follows, and the server's hint."""
+
+    error: Exception
+    retryable: bool
+    hint: float | None = None
+    reason: str = ""
+
+
+def normalize_base_url(base_url: str) -> str:
+    """Return base_url without a trailing "/" or "/v1"; refuse anything but an http(s) URL with a host."""
+    text = (base_url or "").strip().rstrip("/")
+    text = text.removesuffix("/v1").rstrip("/")
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        raise InvalidArgument("base_url", "is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise InvalidArgument("base_url", f"must be an http(s) URL with a host, got {truncate(text, 100)!r}")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise InvalidArgument("base_url", "must not carry credentials, a query or a fragment")
+    return text
+
+
+def quote_segment(value: str) -> str:
+    """Quote one path segment so it cannot add segments or climb the path ("a/b", "..")."""
+    if not isinstance(value, str) or value.strip(".") == "":
+        raise InvalidArgument("collection", f"must be a collection id or name, got {value!r}")
+    return quote(value, safe="")
+
+
+def _check_header_value(name: str, value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidArgument(name, "is empty")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise InvalidArgument(name, "contains whitespace or control characters")
+    return value
+
+
+def _parse_json(content: bytes) -> Any:
+    return parse_body(content.decode("utf-8"))
+
+
+def _try_json(content: bytes) -> Any:
+    try:
+        return _parse_json(content)
+    except ValueError:
+        return None
+
+
+class MixpeekClient:
+    """A small Mixpeek REST client that retries transient failures and keeps the API key out of errors."""
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        namespace: str | None = None,
+        timeout: tuple[float, float] = (10.0, 60.0),
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        session: requests.Session | None = None,
+        user_agent: str = "mixpeek-snowflake/0.1",
+    ) -> None:
+        self._api_key = _check_header_value("api_key", api_key)
+        self.base_url = normalize_base_url(base_url)
+        self.namespace = _check_header_value("namespace", namespace) if namespace is not None else None
+        self.timeout = timeout
+        self.policy = policy or RetryPolicy()
+        self.stats = ClientStats()
+        self._sleep = sleep
+        self._owns_session = session is None
+        self._session = session or _new_session()
+        self._auth = _BearerAuth(self._api_key)
+        self._key_pattern = re.compile(re.escape(self._api_key), re.IGNORECASE)
+        self._headers = self._build_headers(user_agent)
+
+    def _build_headers(self, user_agent: str) -> dict[str, str]:
+        headers = {"Accept": "application/json", "Content-Type": "application/json", "User-Agent": user_agent}
+        if self.namespace:
+            headers["X-Namespace"] = self.namespace
+        return headers
+
+    def __repr__(self) -> str:
+        return f"MixpeekClient(base_url={self.base_url!r}, namespace={self.namespace!r})"
+
+    def __enter__(self) -> MixpeekClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP session if this client created it."""
+        if self._owns_session:
+            self._session.close()
+
+    def get_collection(self, collection: str) -> dict:
+        """Return the collection with this id or name."""
+        return self.request("GET", f"/v1/collections/{quote_segment(collection)}")
+
+    def get_taxonomy(self, taxonomy_id: str) -> dict | None:
+        """Return the taxonomy with this id, or None when Mixpeek does not know it."""
+        try:
+            return self.request("GET", f"/v1/taxonomies/{quote_segment(taxonomy_id)}")
+        except MixpeekAPIError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def list_documents(self, collection: str, body: dict) -> dict:
+        """Return one page of documents of a collection for a ListDocumentsRequest body."""
+        return self.request("POST", f"/v1/collections/{quote_segment(collection)}/documents/list", json=body)
+
+    def list_events(self, params: dict) -> dict:
+        """Return one page of the change-event feed."""
+        return self.request("GET", "/v1/events", params=params)
+
+    def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None) -> Any:
+        """Send one API request, retrying transient failures, and return the parsed JSON answer."""
+        if not path.startswith("/"):
+            raise InvalidArgument("path", "must start with '/'")
+        waited = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = self._attempt(method, path, json, params)
+            if not isinstance(outcome, _Failure):
+                return outcome
+            wait = self.policy.next_wait(attempt, outcome.hint, waited) if outcome.retryable else None
+            if wait is None:
+                raise outcome.error
+            self._note_retry(method, path, outcome.reason, attempt, wait)
+            self._sleep(wait)
+            waited += wait
+
+    def _note_retry(self, method: str, path: str, reason: str, attempt: int, wait: float) -> None:
+        self.stats.add(retries=1)
+        attempts = f"attempt {attempt} of {self.policy.max_attempts}"
+        reason = self._redact(reason)
+        logger.info("retrying %s %s after %s (%s), waiting %.1f s", method, path, reason, attempts, wait)
+
+    def _attempt(self, method: str, path: str, json: Any, params: dict | None) -> Any:
+        self.stats.add(requests=1)
+        try:
+            response = self._session.request(
+                method,
+                self.base_url + path,
+                json=json,
+                params=params,
+                headers=self._headers,
+                auth=self._auth,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            return self._transport_failure(method, path, exc)
+        self.stats.add(bytes_received=len(response.content))
+        return self._classify(method, path, response)
+
+    def _transport_failure(self, method: str, path: str, exc: requests.RequestException) -> _Failure:
+        host = urlsplit(self.base_url).hostname
+        retryable = isinstance(exc, TRANSIENT_EXCEPTIONS) and not isinstance(exc, requests.exceptions.SSLError)
+        detail = truncate(self._redact(f"{type(exc).__name__}: {exc}"), 300)
+        error = MixpeekTransportError(f"could not complete {method} {path} at {host}: {detail}")
+        error.__cause__ = exc
+        return _Failure(error, retryable, reason=type(exc).__name__)
+
+    def _classify(self, method: str, path: str, response: requests.Response) -> Any:
+        status = response.status_code
+        if 200 <= status < 300:
+            return self._success(method, path, response)
+        if 300 <= status < 400:
+            return _Failure(self._redirect_error(method, path, response), retryable=False)
+        body = _try_json(response.content)
+        retryable = status_is_retryable(status, body)
+        error = self._api_error(method, path, response, body, retryable)
+        return _Failure(error, retryable, retry_hint(response.headers, body), f"HTTP {status}")
+
+    def _success(self, method: str, path: str, response: requests.Response) -> Any:
+        if response.status_code == 204:
+            return None
+        try:
+            return _parse_json(response.content)
+        except ValueError:
+            message = (
+                f"Mixpeek answered {response.status_code} to {method} {path} with a body that is not valid "
+                f"JSON ({len(response.content)} bytes, possibly truncated)"
+            )
+            return _Failure(MixpeekTransportError(message), True, reason="invalid JSON body")
+
+    def _redirect_error(self, method: str, path: str, response: requests.Response) -> MixpeekAPIError:
+        try:
+            target = urlsplit(response.headers.get("Location", "")).hostname or "the same host"
+        except ValueError:
+            target = "an unreadable address"
+        message = f"refused to follow a redirect to {target}, so the API key is never sent elsewhere"
+        hint = "set base_url to the address that serves the API directly"
+        status = response.status_code
+        message = self._redact(message)
+        return MixpeekAPIError(status, message, method=method, path=path, error_type="Redirect", hint=hint)
+
+    def _api_error(
+        self, method: str, path: str, response: requests.Response, body: Any, retryable: bool
+    ) -> MixpeekAPIError:
+        message, error_type = error_fields(body)
+        if not message:
+            raw = response.content.decode("utf-8", errors="replace").strip()
+            message = raw or response.reason or "no error message"
+        return MixpeekAPIError(
+            response.status_code,
+            self._redact(message),
+            method=method,
+            path=path,
+            error_type=self._redact(error_type),
+            retryable=retryable,
+            hint=HINTS.get(response.status_code, ""),
+        )
+
+    def _redact(self, text: str) -> str:
+        return self._key_pattern.sub(REDACTED, text) if text else text
+
+
+def _new_session() -> requests.Session:
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=2, pool_maxsize=POOL_SIZE)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session

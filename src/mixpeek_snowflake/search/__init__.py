@@ -1,0 +1,1 @@
+"""Search: Mixpeek retrievers executed from SQL as a table function."""

@@ -1,0 +1,33 @@
+"""Timestamps as the tables hold them: naive UTC, written as text Snowflake casts and Mixpeek's ISO form."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """An ISO-8601 string as naive UTC, or None when missing or malformed."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
+        return None
+    return parsed
+
+
+def format_timestamp(value: datetime | None) -> str | None:
+    """Naive UTC datetime as text Snowflake casts to TIMESTAMP_NTZ."""
+    return value.isoformat(sep=" ", timespec="microseconds") if value else None
+
+
+def format_watermark(value: datetime) -> str:
+    """Naive UTC datetime in the ISO form Mixpeek stores in _internal.updated_at."""
+    return value.isoformat(timespec="microseconds") + "Z"
+
+
+def utc_now() -> datetime:
+    """The current time as naive UTC, the convention of every TIMESTAMP_NTZ column."""
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -1,0 +1,322 @@
+"""Every SQL statement the sync runs: text with qmark parameters over validated, quoted identifiers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mixpeek_snowflake.snowflake.ddl import create_table
+from mixpeek_snowflake.snowflake.identifiers import TableName
+from mixpeek_snowflake.snowflake.tables import (
+    DOCUMENTS,
+    LABELS,
+    REJECTS,
+    RUNS,
+    STAGE,
+    STATE,
+    TAXONOMIES,
+    TYPED_COLUMNS,
+    Column,
+)
+
+TYPED_NAMES = [c.name for c in TYPED_COLUMNS]
+RUN_COUNTERS = (
+    "DOCUMENTS_SEEN",
+    "INSERTED",
+    "UPDATED",
+    "UNCHANGED",
+    "DELETED",
+    "REJECTED",
+    "PAGES",
+    "API_REQUESTS",
+    "RETRIES",
+)
+
+
+CURRENT_CONTEXT = "SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()"
+NEWEST_VERSION = (
+    "QUALIFY ROW_NUMBER() OVER (PARTITION BY DOCUMENT_ID ORDER BY UPDATED_AT DESC NULLS LAST, SEQ DESC) = 1"
+)
+BEGIN = "BEGIN"
+COMMIT = "COMMIT"
+ROLLBACK = "ROLLBACK"
+
+
+@dataclass(frozen=True)
+class SyncTables:
+    """The fully qualified tables one sync touches: the target and its schema's bookkeeping."""
+
+    target: TableName
+    stage: TableName
+    state: TableName
+    runs: TableName
+    rejects: TableName
+    labels: TableName
+    taxonomies: TableName
+
+    @classmethod
+    def beside(cls, target: TableName) -> SyncTables:
+        """The target plus the bookkeeping tables in the target's schema."""
+        return cls(
+            target=target,
+            stage=target.sibling(STAGE.name),
+            state=target.sibling(STATE.name),
+            runs=target.sibling(RUNS.name),
+            rejects=target.sibling(REJECTS.name),
+            labels=target.sibling(LABELS.name),
+            taxonomies=target.sibling(TAXONOMIES.name),
+        )
+
+    def creation(self) -> list[str]:
+        """DDL for every table, run before any transaction (DDL commits in Snowflake)."""
+        pairs = [(DOCUMENTS, self.target), (STAGE, self.stage), (STATE, self.state), (RUNS, self.runs)]
+        pairs += [(REJECTS, self.rejects), (LABELS, self.labels), (TAXONOMIES, self.taxonomies)]
+        return [create_table(spec, table) for spec, table in pairs]
+
+    def insert_run(self) -> str:
+        """Params: run_id, collection, target, mode, dry_run, started_at."""
+        return (
+            f"INSERT INTO {self.runs.sql} (RUN_ID, COLLECTION_ID, TARGET_TABLE, MODE, STATUS, DRY_RUN, STARTED_AT) "
+            "SELECT ?, ?, ?, ?, 'RUNNING', ?, TO_TIMESTAMP_NTZ(?)"
+        )
+
+    def finish_run(self) -> str:
+        """Params: status, finished_at, collection, mode, *RUN_COUNTERS, duration, error, summary JSON, run_id."""
+        counters = ", ".join(f"{name} = ?" for name in RUN_COUNTERS)
+        return (
+            f"UPDATE {self.runs.sql} SET STATUS = ?, FINISHED_AT = TO_TIMESTAMP_NTZ(?), COLLECTION_ID = ?, "
+            f"MODE = ?, {counters}, DURATION_SECONDS = ?, ERROR = ?, SUMMARY = PARSE_JSON(?) WHERE RUN_ID = ?"
+        )
+
+    def ensure_state(self) -> str:
+        """Params: collection, target."""
+        return (
+            f"MERGE INTO {self.state.sql} USING (SELECT ? AS COLLECTION_ID, ? AS TARGET_TABLE) s "
+            f"ON {self.state.sql}.COLLECTION_ID = s.COLLECTION_ID AND {self.state.sql}.TARGET_TABLE = s.TARGET_TABLE "
+            "WHEN NOT MATCHED THEN INSERT (COLLECTION_ID, TARGET_TABLE) VALUES (s.COLLECTION_ID, s.TARGET_TABLE)"
+        )
+
+    def acquire_lease(self) -> str:
+        """Params: run_id, expires_at, collection, target, now. Updates one row when the lease was free."""
+        return (
+            f"UPDATE {self.state.sql} SET LEASE_RUN_ID = ?, LEASE_EXPIRES_AT = TO_TIMESTAMP_NTZ(?) "
+            "WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? "
+            "AND (LEASE_RUN_ID IS NULL OR LEASE_EXPIRES_AT < TO_TIMESTAMP_NTZ(?))"
+        )
+
+    def read_state(self) -> str:
+        """Params: collection, target."""
+        return (
+            "SELECT WATERMARK, EVENTS_CURSOR, LEASE_RUN_ID, LEASE_EXPIRES_AT "
+            f"FROM {self.state.sql} WHERE COLLECTION_ID = ? AND TARGET_TABLE = ?"
+        )
+
+    def release_lease(self) -> str:
+        """Params: collection, target, run_id."""
+        return (
+            f"UPDATE {self.state.sql} SET LEASE_RUN_ID = NULL, LEASE_EXPIRES_AT = NULL "
+            "WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? AND LEASE_RUN_ID = ?"
+        )
+
+    def advance_state(self) -> str:
+        """Params: watermark, cursor, run_id, now, is_full, now, collection, target, run_id. Releases the lease."""
+        return (
+            f"UPDATE {self.state.sql} SET WATERMARK = ?, EVENTS_CURSOR = ?, LAST_RUN_ID = ?, "
+            "LAST_SUCCESS_AT = TO_TIMESTAMP_NTZ(?), "
+            "LAST_FULL_SYNC_AT = CASE WHEN ? THEN TO_TIMESTAMP_NTZ(?) ELSE LAST_FULL_SYNC_AT END, "
+            "LEASE_RUN_ID = NULL, LEASE_EXPIRES_AT = NULL "
+            "WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? AND LEASE_RUN_ID = ?"
+        )
+
+    def stage_documents(self) -> str:
+        """Params: run_id, first seq, JSON array of records.stage_row objects."""
+        names = ", ".join(TYPED_NAMES)
+        values = ", ".join(_from_row(c) for c in TYPED_COLUMNS)
+        return (
+            f"INSERT INTO {self.stage.sql} (RUN_ID, OP, SEQ, {names}, LABELS) "
+            f"SELECT ?, 'U', ? + f.INDEX, {values}, f.VALUE:labels FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f"
+        )
+
+    def stage_deletions(self) -> str:
+        """Params: run_id, first seq, JSON array of document ids deleted in Mixpeek."""
+        return (
+            f"INSERT INTO {self.stage.sql} (RUN_ID, OP, SEQ, DOCUMENT_ID) "
+            "SELECT ?, 'D', ? + f.INDEX, f.VALUE::VARCHAR FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f"
+        )
+
+    def stage_rejects(self) -> str:
+        """Params: run_id, first seq, JSON array of {document_id, reason, excerpt}."""
+        return (
+            f"INSERT INTO {self.stage.sql} (RUN_ID, OP, SEQ, DOCUMENT_ID, REASON, EXCERPT) "
+            "SELECT ?, 'R', ? + f.INDEX, f.VALUE:document_id::VARCHAR, f.VALUE:reason::VARCHAR, "
+            "f.VALUE:excerpt::VARCHAR FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f"
+        )
+
+    def clear_stage(self) -> str:
+        """Params: run_id."""
+        return f"DELETE FROM {self.stage.sql} WHERE RUN_ID = ?"
+
+    def clear_abandoned_stage(self) -> str:
+        """Params: collection, target, run_id. Rows left by earlier crashed runs of this pair."""
+        return (
+            f"DELETE FROM {self.stage.sql} WHERE RUN_ID IN (SELECT RUN_ID FROM {self.runs.sql} "
+            "WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? AND RUN_ID <> ?)"
+        )
+
+    def _latest(self) -> str:
+        """Newest staged version of each document. Params: synced_at, run_id (synced_at, run_id, run_id)."""
+        names = ", ".join(TYPED_NAMES)
+        return (
+            f"SELECT {names}, TO_TIMESTAMP_NTZ(?) AS SYNCED_AT, ? AS SYNC_RUN_ID FROM {self.stage.sql} "
+            f"WHERE RUN_ID = ? AND OP = 'U' {NEWEST_VERSION}"
+        )
+
+    def plan(self) -> str:
+        """Params: synced_at, run_id, run_id. Counts: distinct, inserts, updates, undeletes."""
+        t = self.target.sql
+        return (
+            f"SELECT COUNT(*), COUNT_IF({t}.DOCUMENT_ID IS NULL), "
+            f"COUNT_IF({t}.DOCUMENT_ID IS NOT NULL AND ({_changed(t, 's')})), "
+            f"COUNT_IF({t}.DOCUMENT_ID IS NOT NULL AND {t}.IS_DELETED) "
+            f"FROM ({self._latest()}) s LEFT JOIN {t} ON {t}.DOCUMENT_ID = s.DOCUMENT_ID"
+        )
+
+    def merge(self) -> str:
+        """Params: synced_at, run_id, run_id. Inserts new documents, rewrites changed or returning ones."""
+        t = self.target.sql
+        updates = ", ".join(f"{name} = s.{name}" for name in TYPED_NAMES)
+        names = ", ".join(TYPED_NAMES)
+        values = ", ".join(f"s.{name}" for name in TYPED_NAMES)
+        return (
+            f"MERGE INTO {t} USING ({self._latest()}) s ON {t}.DOCUMENT_ID = s.DOCUMENT_ID "
+            f"WHEN MATCHED AND ({_changed(t, 's')}) THEN UPDATE SET {updates}, IS_DELETED = FALSE, "
+            "DELETED_AT = NULL, LAST_SYNCED_AT = s.SYNCED_AT, LAST_RUN_ID = s.SYNC_RUN_ID "
+            f"WHEN NOT MATCHED THEN INSERT ({names}, IS_DELETED, FIRST_SYNCED_AT, LAST_SYNCED_AT, LAST_RUN_ID) "
+            f"VALUES ({values}, FALSE, s.SYNCED_AT, s.SYNCED_AT, s.SYNC_RUN_ID)"
+        )
+
+    def _gone(self, full: bool) -> str:
+        """Rows of the collection to mark deleted. Params: collection, run_id (, run_id when incremental)."""
+        t = self.target.sql
+        seen = (
+            f"NOT EXISTS (SELECT 1 FROM {self.stage.sql} u WHERE u.RUN_ID = ? AND u.OP IN ('U', 'R') "
+            f"AND u.DOCUMENT_ID = {t}.DOCUMENT_ID)"
+        )
+        scope = f"{t}.COLLECTION_ID = ? AND NOT {t}.IS_DELETED"
+        if full:
+            return f"{scope} AND {seen}"
+        deleted = (
+            f"EXISTS (SELECT 1 FROM {self.stage.sql} d WHERE d.RUN_ID = ? AND d.OP = 'D' "
+            f"AND d.DOCUMENT_ID = {t}.DOCUMENT_ID)"
+        )
+        return f"{scope} AND {deleted} AND {seen}"
+
+    def count_deletions(self, full: bool) -> str:
+        """Params: as mark_deleted without its first three."""
+        return f"SELECT COUNT(*) FROM {self.target.sql} WHERE {self._gone(full)}"
+
+    def mark_deleted(self, full: bool) -> str:
+        """Params: deleted_at, last_synced_at, run_id, collection, run_id (, run_id when incremental)."""
+        return (
+            f"UPDATE {self.target.sql} SET IS_DELETED = TRUE, DELETED_AT = TO_TIMESTAMP_NTZ(?), "
+            f"LAST_SYNCED_AT = TO_TIMESTAMP_NTZ(?), LAST_RUN_ID = ? WHERE {self._gone(full)}"
+        )
+
+    def keep_rejects(self) -> str:
+        """Params: collection, target, rejected_at, run_id."""
+        return (
+            f"INSERT INTO {self.rejects.sql} (RUN_ID, COLLECTION_ID, TARGET_TABLE, DOCUMENT_ID, REASON, EXCERPT, "
+            f"REJECTED_AT) SELECT RUN_ID, ?, ?, DOCUMENT_ID, REASON, EXCERPT, TO_TIMESTAMP_NTZ(?) "
+            f"FROM {self.stage.sql} WHERE RUN_ID = ? AND OP = 'R'"
+        )
+
+    def stage_label_rows(self) -> str:
+        """Params: run_id, first seq, JSON array of {document_id, collection_id, updated_at, labels}."""
+        return (
+            f"INSERT INTO {self.stage.sql} (RUN_ID, OP, SEQ, DOCUMENT_ID, COLLECTION_ID, UPDATED_AT, LABELS) "
+            "SELECT ?, 'L', ? + f.INDEX, f.VALUE:document_id::VARCHAR, f.VALUE:collection_id::VARCHAR, "
+            "TO_TIMESTAMP_NTZ(f.VALUE:updated_at::VARCHAR), f.VALUE:labels "
+            "FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f"
+        )
+
+    def cached_taxonomies(self) -> str:
+        """The taxonomy ids whose names are already known. Params: none."""
+        return f"SELECT TAXONOMY_ID FROM {self.taxonomies.sql}"
+
+    def forget_taxonomies(self) -> str:
+        """Params: JSON array of taxonomy ids to fetch again."""
+        return (
+            f"DELETE FROM {self.taxonomies.sql} WHERE TAXONOMY_ID IN "
+            "(SELECT f.VALUE::VARCHAR FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f)"
+        )
+
+    def cache_taxonomies(self) -> str:
+        """Params: fetched_at, JSON array of {taxonomy_id, taxonomy_name, taxonomy_type}."""
+        return (
+            f"INSERT INTO {self.taxonomies.sql} (TAXONOMY_ID, TAXONOMY_NAME, TAXONOMY_TYPE, FETCHED_AT) "
+            "SELECT f.VALUE:taxonomy_id::VARCHAR, f.VALUE:taxonomy_name::VARCHAR, f.VALUE:taxonomy_type::VARCHAR, "
+            "TO_TIMESTAMP_NTZ(?) FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f"
+        )
+
+    def clear_run_labels(self) -> str:
+        """Labels of the rows this run wrote. Params: run_id."""
+        return self._clear_labels("LAST_RUN_ID = ?")
+
+    def clear_collection_labels(self) -> str:
+        """Labels of every row of a collection. Params: collection."""
+        return self._clear_labels("COLLECTION_ID = ?")
+
+    def _clear_labels(self, where: str) -> str:
+        return (
+            f"DELETE FROM {self.labels.sql} WHERE DOCUMENT_ID IN "
+            f"(SELECT DOCUMENT_ID FROM {self.target.sql} WHERE {where})"
+        )
+
+    def write_run_labels(self) -> str:
+        """Labels of the newest staged version of each live row this run wrote.
+        Params: run_id, synced_at, run_id, run_id."""
+        newest = (
+            "QUALIFY ROW_NUMBER() OVER (PARTITION BY DOCUMENT_ID ORDER BY UPDATED_AT DESC NULLS LAST, SEQ DESC) = 1"
+        )
+        written = f"SELECT DOCUMENT_ID FROM {self.target.sql} WHERE LAST_RUN_ID = ? AND NOT IS_DELETED"
+        return self._write_labels("U", newest, f" WHERE e.DOCUMENT_ID IN ({written})")
+
+    def write_staged_labels(self) -> str:
+        """Labels staged as OP = 'L' rows by a label refresh. Params: run_id, synced_at, run_id."""
+        return self._write_labels("L", "", "")
+
+    def _write_labels(self, op: str, newest: str, where: str) -> str:
+        source = (
+            f"SELECT DOCUMENT_ID, COLLECTION_ID, UPDATED_AT, LABELS FROM {self.stage.sql} "
+            f"WHERE RUN_ID = ? AND OP = '{op}' {newest}"
+        )
+        return (
+            f"INSERT INTO {self.labels.sql} ({', '.join(LABELS.column_names)}) "
+            "SELECT e.DOCUMENT_ID, e.COLLECTION_ID, e.L:taxonomy_id::VARCHAR, x.TAXONOMY_NAME, "
+            "e.L:node_id::VARCHAR, e.L:label::VARCHAR, e.L:score::FLOAT, e.L:rank::NUMBER(38,0), e.L:path, "
+            "e.UPDATED_AT, ?, TO_TIMESTAMP_NTZ(?) "
+            f"FROM (SELECT s.DOCUMENT_ID, s.COLLECTION_ID, s.UPDATED_AT, l.VALUE AS L FROM ({source}) s, "
+            "LATERAL FLATTEN(INPUT => s.LABELS) l) e "
+            f"LEFT JOIN {self.taxonomies.sql} x ON x.TAXONOMY_ID = e.L:taxonomy_id::VARCHAR{where}"
+        )
+
+    def live_documents_after(self) -> str:
+        """Params: collection, after document id, limit. A keyset page of live documents."""
+        return (
+            f"SELECT DOCUMENT_ID, UPDATED_AT, DOCUMENT FROM {self.target.sql} "
+            "WHERE COLLECTION_ID = ? AND NOT IS_DELETED AND DOCUMENT_ID > ? ORDER BY DOCUMENT_ID LIMIT ?"
+        )
+
+
+def _changed(target: str, source: str) -> str:
+    return f"{target}.CONTENT_HASH IS DISTINCT FROM {source}.CONTENT_HASH OR {target}.IS_DELETED"
+
+
+def _from_row(column: Column) -> str:
+    key = column.name.lower()
+    if column.name == "METADATA":
+        return "f.VALUE:document:metadata"
+    if column.type == "VARIANT":
+        return f"f.VALUE:{key}"
+    if column.type == "TIMESTAMP_NTZ":
+        return f"TO_TIMESTAMP_NTZ(f.VALUE:{key}::VARCHAR)"
+    return f"f.VALUE:{key}::{column.type}"

@@ -1,0 +1,1 @@
+"""Views: typed and child views generated from a collection's schema over a synced target."""
