@@ -85,7 +85,7 @@ def _connector_gzip_cpu() -> Iterator[list[float]]:
         finally:
             spent[0] += time.thread_time() - started
 
-    network.gzip = SimpleNamespace(compress=compress)
+    network.gzip = SimpleNamespace(compress=compress)  # type: ignore[assignment]
     try:
         yield spent
     finally:

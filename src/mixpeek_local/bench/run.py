@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import time
@@ -114,7 +115,7 @@ def _seed(servers: Servers, config: BenchConfig, step: Steps) -> dict[int, float
     for collection, documents in ((SMALL, config.baseline_documents), (LARGE, config.documents)):
         seconds[documents] = step(
             f"seeding the emulator with {documents:,} documents",
-            lambda c=collection, d=documents: servers.emulator.call("seed", c, d, SEED),
+            functools.partial(servers.emulator.call, "seed", collection, documents, SEED),
         )
     return seconds
 

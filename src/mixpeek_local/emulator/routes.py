@@ -98,7 +98,7 @@ def list_events(api: Api, request: Request) -> Response:
     after = event_seq(cursor) if cursor else 0
     limit = _event_limit(query)
     namespace = _event_namespace(request)
-    empty = {"results": [], "next_cursor": cursor, "has_more": False}
+    empty: dict[str, Any] = {"results": [], "next_cursor": cursor, "has_more": False}
     if namespace is not None and api.store.resolve_namespace(namespace) is None:
         return Response(200, empty, {"X-Namespace-Unresolved": namespace})
     namespace_id = api.store.resolve_namespace(namespace) if namespace else None

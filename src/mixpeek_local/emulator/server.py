@@ -8,10 +8,10 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from .api import Api, Response
@@ -223,7 +223,7 @@ class _Handler(BaseHTTPRequestHandler):
             return Response(fault.status, {}, {"Location": fault.location or ""})
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.delay)
-        response = emulator.api.handle(self.command, self.path, self.headers, body)
+        response = emulator.api.handle(self.command, self.path, cast("Mapping[str, str]", self.headers), body)
         if _is_listing(self.command, self.path):
             time.sleep(max(emulator.latency, 0.0))
             response = emulator.listing_hook(response)
@@ -260,7 +260,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _read_chunked(self) -> bytes:
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
             if size == 0:

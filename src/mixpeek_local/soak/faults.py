@@ -109,7 +109,9 @@ class Collection:
 
     def _delete(self, rng: random.Random) -> None:
         document_id = rng.choice(self._ids())
-        self.graveyard.append(self.store.get_document(self.collection_id, document_id))
+        document = self.store.get_document(self.collection_id, document_id)
+        if document is not None:
+            self.graveyard.append(document)
         self.store.delete_document(self.collection_id, document_id)
 
     def _resurrect(self, rng: random.Random) -> dict[str, Any]:

@@ -57,7 +57,7 @@ class TableName:
             raise InvalidArgument(argument, f"{value!r} has {len(parts)} parts; expected {ALLOWED}")
         checked = [validate_part(part, argument) for part in parts]
         padded = [None] * (3 - len(checked)) + checked
-        return cls(name=padded[2], schema=padded[1], database=padded[0])
+        return cls(name=checked[-1], schema=padded[1], database=padded[0])
 
     def sibling(self, name: str) -> TableName:
         """A table of the given name in this table's schema."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from mixpeek_snowflake.snowflake.tables import DOCUMENTS
 from mixpeek_snowflake.views.inference import SAMPLED, infer_properties, merge_properties
@@ -85,7 +85,7 @@ def clean_comment(text: str) -> str:
     return flat if len(flat) <= MAX_COMMENT_CHARS else flat[: MAX_COMMENT_CHARS - 1] + "…"
 
 
-def usable_key(key: object) -> bool:
+def usable_key(key: object) -> TypeGuard[str]:
     """Whether a field name can be addressed in a JSON path: text, 1..255 characters, no control characters."""
     return isinstance(key, str) and 0 < len(key) <= MAX_VIEW_CHARS and key.isprintable()
 
@@ -124,7 +124,8 @@ class _Columns:
             return
         if path == ("metadata",) and self.origin == DOCUMENT:
             return
-        kind = field.get("type") if isinstance(field.get("type"), str) else None
+        declared = field.get("type")
+        kind = declared if isinstance(declared, str) else ""
         shown = self.shown_prefix + ".".join(path) if path else self.shown_prefix.rstrip(".") or "value"
         name = self.pool.claim(joined(parts))
         self.columns.append(
@@ -237,7 +238,8 @@ def _child_view(
 ) -> ViewSpec:
     shown = ".".join(path) + "[]"
     columns = _Columns(ITEM, (*ITEM_PARENT_COLUMNS, ITEM_INDEX), warnings, shown_prefix=shown + ".")
-    items = field.get("items") if isinstance(field.get("items"), Mapping) else {}
+    declared = field.get("items")
+    items: Mapping[str, Any] = declared if isinstance(declared, Mapping) else {}
     props = _properties(items)
     if props:
         for key, sub in props.items():
