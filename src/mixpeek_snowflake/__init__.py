@@ -1,0 +1,1 @@
+"""The shipped bundle: Snowpark procedures and table functions that connect Mixpeek and Snowflake."""
