@@ -77,12 +77,14 @@ class StrictResult:
 class StrictSession:
     """A Snowpark session seen from inside a stored procedure: the handlers' only way to run SQL."""
 
-    def __init__(self, session: Any, caller: Caller | None = None) -> None:
+    def __init__(self, session: Any, caller: Caller | None = None, home: tuple[str, str] | None = None) -> None:
         self.session = session
         self.caller = caller or Caller()
         self.thread = threading.current_thread()
         self.own_transaction = False
         self.caller_transaction = self.caller.in_transaction
+        self.home = home
+        self.entered: tuple[str, str] | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.session, name)
@@ -91,7 +93,25 @@ class StrictSession:
         """Check the statement's text now; run it when collected."""
         self._check_thread()
         rules.check_statement(query, params, self.caller.timestamp_input_format)
+        self.enter()
         return StrictResult(self, query, params)
+
+    def enter(self) -> None:
+        """At the first statement: the caller's transaction (when it has one) and the procedure's context."""
+        if self.entered is not None:
+            return
+        self.entered = _context(self.session)
+        if self.caller_transaction:
+            self._send("BEGIN", None)
+        _use(self.session, *(self.home or self.entered))
+
+    def leave(self, failed: bool) -> None:
+        """After the CALL: the caller's transaction ends as the caller would end it, and its context is back."""
+        if self.entered is None:
+            return
+        if self.caller_transaction:
+            self._send("ROLLBACK" if failed else "COMMIT", None)
+        _use(self.session, *self.entered)
 
     def execute(self, query: str, params: Sequence[Any] | None) -> list[Any]:
         """Run one statement with Snowflake's transaction semantics for the caller's AUTOCOMMIT."""
@@ -134,8 +154,9 @@ class StrictSession:
 
     def _end(self, query: str) -> list[Any]:
         if self.own_transaction:
+            rows = self._send(query, None)
             self.own_transaction = False
-            return self._send(query, None)
+            return rows
         if self.caller_transaction:
             raise StrictViolation("caller-transaction", OTHER_SCOPE, rules.TRANSACTIONS, 3001)
         return DONE
@@ -144,8 +165,8 @@ class StrictSession:
         if self.caller_transaction:
             raise StrictViolation("ddl-in-caller-transaction", OTHER_SCOPE, rules.TRANSACTIONS, 3001)
         if self.own_transaction:
-            self.own_transaction = False
             self._send("COMMIT", None)
+            self.own_transaction = False
 
     def _before_dml(self, query: str, params: Sequence[Any] | None) -> None:
         if not self.caller.autocommit and not self.own_transaction and not self.caller_transaction:
@@ -217,13 +238,11 @@ def _use(session: Any, database: str, schema: str) -> None:
 def procedure(
     session: Any, caller: Caller | None = None, home: tuple[str, str] | None = None
 ) -> Iterator[StrictSession]:
-    """One CALL: the procedure's database and schema (home, default the session's) whatever the caller USEs."""
-    strict = StrictSession(session, caller)
-    here = _context(session)
-    database, schema = home or here
-    if strict.caller_transaction:
-        session.sql("BEGIN").collect()
-    _use(session, database, schema)
+    """One CALL: the procedure's database and schema (home, default the session's) whatever the caller USEs.
+
+    Nothing is sent before the handler's first statement, so a handler that refuses its arguments sends none.
+    """
+    strict = StrictSession(session, caller, home)
     failed = False
     try:
         yield strict
@@ -234,9 +253,7 @@ def procedure(
         try:
             strict.finish(failed)
         finally:
-            if strict.caller_transaction:
-                session.sql("ROLLBACK" if failed else "COMMIT").collect()
-            _use(session, *here)
+            strict.leave(failed)
 
 
 def call(

@@ -195,3 +195,44 @@ def test_the_switch_reads_the_environment(session: Any, monkeypatch: pytest.Monk
     assert isinstance(seen[-1], strict.StrictSession)
     assert seen[-1].caller == Caller(autocommit=False, rows_per_resultset=5)
     assert isinstance(strict.from_environment(session), strict.StrictSession)
+
+
+class _FailingCommit:
+    """The session, except that COMMIT fails once before reaching it."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.failed = False
+
+    def sql(self, query: str, params: Any = None) -> Any:
+        if query == "COMMIT" and not self.failed:
+            self.failed = True
+            raise RuntimeError("COMMIT failed")
+        return self.session.sql(query, params=params)
+
+
+def test_a_failed_commit_leaves_the_transaction_for_the_rollback(session: Any) -> None:
+    with strict.procedure(_FailingCommit(session)) as inside:
+        inside.sql("BEGIN").collect()
+        inside.sql("UPDATE T SET V = 9 WHERE ID = 'a'").collect()
+        with pytest.raises(RuntimeError, match="COMMIT failed"):
+            inside.sql("COMMIT").collect()
+        assert inside.own_transaction
+        inside.sql("ROLLBACK").collect()
+    assert _values(session) == {"a": 1, "b": 2}
+
+
+class _Recording:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def sql(self, query: str, params: Any = None) -> Any:
+        self.sent.append(query)
+        raise AssertionError("no statement expected")
+
+
+def test_a_call_that_sends_nothing_reaches_no_session() -> None:
+    recording = _Recording()
+    with pytest.raises(ValueError), strict.procedure(recording, Caller(in_transaction=True)):
+        raise ValueError("refused its arguments")
+    assert recording.sent == []
