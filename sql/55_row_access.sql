@@ -36,7 +36,8 @@ ALTER ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.r
 -- A table holds one row access policy. ADD attaches ours where none is attached; when it fails (ours, or another, is
 -- already there), DROP and ADD in one statement re-attach ours with no moment unprotected, and fail if the policy
 -- attached is another one. So a rerun needs no POLICY_REFERENCES lookup (whose visibility to the owner role is
--- unsettled; see tests/live). https://docs.snowflake.com/en/user-guide/security-row-using#replace-a-row-access-policy
+-- unsettled). The combined DROP, ADD is ALTER TABLE's documented way to swap a table's policy
+-- (https://docs.snowflake.com/en/sql-reference/sql/alter-table); tests/live reruns this file as the owner.
 EXECUTE IMMEDIATE $$
 BEGIN
   BEGIN
