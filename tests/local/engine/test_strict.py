@@ -236,3 +236,15 @@ def test_a_call_that_sends_nothing_reaches_no_session() -> None:
     with pytest.raises(ValueError), strict.procedure(recording, Caller(in_transaction=True)):
         raise ValueError("refused its arguments")
     assert recording.sent == []
+
+
+def test_the_caller_comes_from_the_environment() -> None:
+    assert strict.caller_from_environment({}) == Caller()
+    environ = {
+        "MIXPEEK_STRICT_AUTOCOMMIT": "0",
+        "MIXPEEK_STRICT_TIMESTAMP_INPUT_FORMAT": "DD/MM/YYYY",
+        "MIXPEEK_STRICT_ROWS_PER_RESULTSET": "7",
+        "MIXPEEK_STRICT_CALLER_TRANSACTION": "1",
+    }
+    assert strict.caller_from_environment(environ) == Caller(False, "DD/MM/YYYY", 7, True)
+    assert not strict.enabled({}) and not strict.enabled({strict.SWITCH: "0"}) and strict.enabled({strict.SWITCH: "1"})
