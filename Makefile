@@ -62,7 +62,7 @@ PROJECT_ENV = $(BIN)/python -c 'import os, sys, yaml; name = sys.argv[1]; \
 	print(os.environ.get(name) or yaml.safe_load(open("snowflake.yml"))["env"][name])'
 SAFE_VALUE = *[!A-Za-z0-9_.-]*
 
-.PHONY: deploy undeploy render
+.PHONY: deploy undeploy render live
 
 build: $(STAMP)
 	$(SNOW) snowpark build
@@ -99,6 +99,11 @@ undeploy: $(STAMP)
 ifeq ($(PURGE),1)
 	$(SNOW_SQL) -f sql/undeploy_data.sql
 endif
+
+# The live tests (tests/live, README "Live tests"): a scratch deployment in the account of CONNECTION; needs
+# MIXPEEK_API_KEY, MIXPEEK_LIVE_COLLECTION and MIXPEEK_LIVE_NAMESPACE too. make live CONNECTION=name
+live: $(STAMP)
+	SNOWFLAKE_CONNECTION=$(CONNECTION) $(BIN)/python -m pytest -q -p no:cacheprovider -m live -rs tests/live
 
 render: $(STAMP)
 	PYTHONPATH=tests $(BIN)/python -m project.sqlfiles output/sql

@@ -3,6 +3,7 @@
 -- Tables a sync created under another target_table name, enrichment tables kept in another state_schema and views
 -- made in another schema are not known here: drop them yourself first.
 USE ROLE <% ctx.env.owner_role %>;
+USE WAREHOUSE <% ctx.env.warehouse %>;
 
 -- The views create_mixpeek_views made: every view the owner role owns in the bundle schema.
 EXECUTE IMMEDIATE $$
@@ -17,6 +18,53 @@ BEGIN
       REPLACE(owned_view.TABLE_NAME, '"', '""') || '"';
     EXECUTE IMMEDIATE :drop_view;
   END FOR;
+END;
+$$;
+
+-- A policy cannot be dropped while it is attached, and DROP TABLE does not detach it (the table stays in Time
+-- Travel): detach first. DROP ALL ROW ACCESS POLICIES succeeds where none is attached
+-- (https://docs.snowflake.com/en/release-notes/bcr-bundles/2023_07/bcr-1327).
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.target_table %> DROP ALL ROW ACCESS POLICIES;
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_STATE DROP ALL ROW ACCESS POLICIES;
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_RUNS DROP ALL ROW ACCESS POLICIES;
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_REJECTS DROP ALL ROW ACCESS POLICIES;
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_DOCUMENT_LABELS DROP ALL ROW ACCESS POLICIES;
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_STATE DROP ALL ROW ACCESS POLICIES;
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_FAILURES DROP ALL ROW ACCESS POLICIES;
+-- Unsetting a masking policy where none is set (GOVERNANCE=0) is not documented to succeed, so each is tried on its
+-- own; a policy left attached would still make its DROP MASKING POLICY below fail.
+EXECUTE IMMEDIATE $$
+BEGIN
+  BEGIN
+    ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.target_table %> MODIFY COLUMN SOURCE_URL UNSET MASKING POLICY;
+  EXCEPTION
+    WHEN STATEMENT_ERROR THEN
+      NULL;
+  END;
+  BEGIN
+    ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.target_table %> MODIFY COLUMN METADATA UNSET MASKING POLICY;
+  EXCEPTION
+    WHEN STATEMENT_ERROR THEN
+      NULL;
+  END;
+  BEGIN
+    ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.target_table %> MODIFY COLUMN DOCUMENT UNSET MASKING POLICY;
+  EXCEPTION
+    WHEN STATEMENT_ERROR THEN
+      NULL;
+  END;
+  BEGIN
+    ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_REJECTS MODIFY COLUMN EXCERPT UNSET MASKING POLICY;
+  EXCEPTION
+    WHEN STATEMENT_ERROR THEN
+      NULL;
+  END;
+  BEGIN
+    ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_FAILURES MODIFY COLUMN UPDATE_DATA UNSET MASKING POLICY;
+  EXCEPTION
+    WHEN STATEMENT_ERROR THEN
+      NULL;
+  END;
 END;
 $$;
 

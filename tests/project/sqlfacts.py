@@ -35,8 +35,8 @@ KINDS = (
 )
 _KIND = "|".join(KINDS)
 _CREATE = re.compile(
-    rf"CREATE (?P<replace>OR REPLACE )?(?:TRANSIENT )?(?P<kind>{_KIND}) (?P<if_not_exists>IF NOT EXISTS )?"
-    r"(?P<name>[\w$.]+)",
+    rf"CREATE (?P<replace>OR REPLACE )?(?:OR ALTER )?(?:TRANSIENT )?(?P<kind>{_KIND}) "
+    r"(?P<if_not_exists>IF NOT EXISTS )?(?P<name>[\w$.]+)",
     re.IGNORECASE,
 )
 _DROP = re.compile(rf"DROP (?P<kind>{_KIND}) (?P<if_exists>IF EXISTS )?(?P<name>[\w$.]+(?:\(.*\))?)", re.IGNORECASE)

@@ -99,7 +99,7 @@ def _distributions(names: list[str]) -> list[metadata.Distribution]:
 
 def _site_with_only(requirements: Path, site: Path) -> Path:
     """A directory holding only the files of requirements.snowflake.txt's distributions, linked."""
-    names = [line.strip() for line in requirements.read_text().splitlines() if line.strip()]
+    names = [Requirement(line).name for line in requirements.read_text().splitlines() if line.strip()]
     for dist in _distributions(names):
         for file in dist.files or []:
             if file.parts[0].startswith("..") or file.parts[0].endswith(".dist-info"):

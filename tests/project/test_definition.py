@@ -127,9 +127,9 @@ def _third_party_imports() -> set[str]:
 
 
 def test_the_package_imports_only_what_requirements_snowflake_installs() -> None:
-    requirements = {line.strip() for line in (ROOT / "requirements.snowflake.txt").read_text().splitlines()}
-    requirements.discard("")
-    assert requirements == {"snowflake-snowpark-python", "requests"}
+    lines = {line.strip() for line in (ROOT / "requirements.snowflake.txt").read_text().splitlines()} - {""}
+    assert lines == {"snowflake-snowpark-python>=1.20", "requests"}
+    requirements = {line.split(">=")[0] for line in lines}
     for module in _third_party_imports():
         assert DISTRIBUTION_OF.get(module) in requirements, f"{module} is imported but Snowflake would not install it"
 

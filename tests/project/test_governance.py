@@ -206,10 +206,10 @@ def test_tasks_are_created_suspended_without_overlap_and_suspend_after_failures(
         ("incremental_task", "incremental_schedule", "incremental"),
         ("full_task", "full_schedule", "full"),
     ):
-        text = _one(texts, f"CREATE TASK IF NOT EXISTS {_q(env, task)} ")
+        text = _one(texts, f"CREATE OR ALTER TASK {_q(env, task)} ")
         assert f"WAREHOUSE = {env['warehouse']} SCHEDULE = '{env[schedule]}'" in text
         assert re.fullmatch(r"USING CRON (\S+ ){5}UTC", env[schedule])
-        assert "ALLOW_OVERLAPPING_EXECUTION = FALSE" in text
+        assert "OVERLAP_POLICY = NO_OVERLAP" in text and "ALLOW_OVERLAPPING_EXECUTION" not in text
         assert int(re.search(r"SUSPEND_TASK_AFTER_NUM_FAILURES = (\d+)", text)[1]) > 0
         assert re.search(rf" AS CALL {re.escape(procedure)}\( '[\w-]+', '{target}', '{mode}', OBJECT_CONSTRUCT\(", text)
     assert not [s for s in deployed if re.search(r"\bRESUME\b", s.text)]

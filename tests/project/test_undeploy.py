@@ -61,9 +61,36 @@ def test_objects_go_after_what_depends_on_them(undeployed: list[Executed]) -> No
 
 
 def _view_block(undeployed: list[Executed]) -> Executed:
-    blocks = [s for s in undeployed if s.text.startswith("EXECUTE IMMEDIATE $$")]
+    blocks = [s for s in undeployed if s.text.startswith("EXECUTE IMMEDIATE $$") and " CURSOR FOR " in s.text]
     assert len(blocks) == 1
     return blocks[0]
+
+
+def test_purge_runs_its_scripting_blocks_with_a_warehouse(undeployed: list[Executed], env: dict) -> None:
+    purge = [s.text for s in undeployed if s.file == "undeploy_data.sql"]
+    first_block = next(i for i, text in enumerate(purge) if text.startswith("EXECUTE IMMEDIATE $$"))
+    assert f"USE WAREHOUSE {env['warehouse']}" in purge[:first_block]
+
+
+def test_purge_detaches_every_policy_before_dropping_tables_and_policies(
+    undeployed: list[Executed], deployed: list[Executed]
+) -> None:
+    purge = [s for s in undeployed if s.file == "undeploy_data.sql"]
+    first_drop = next(i for i, s in enumerate(purge) if s.text.startswith("DROP TABLE "))
+    before = " ".join(s.text for s in purge[:first_drop])
+    attached = {m[1] for s in deployed for m in re.finditer(r"ALTER TABLE ([\w.]+) ADD ROW ACCESS POLICY ", s.text)}
+    assert len(attached) == 7
+    for table in attached:
+        assert f"ALTER TABLE IF EXISTS {table} DROP ALL ROW ACCESS POLICIES" in before, table
+    masked = {
+        (m[1], m[2])
+        for s in deployed
+        if (m := re.fullmatch(r"ALTER TABLE ([\w.]+) MODIFY COLUMN (\w+) SET MASKING POLICY \S+ FORCE", s.text))
+    }
+    assert len(masked) == 5
+    for table, column in masked:
+        unset = f"BEGIN ALTER TABLE IF EXISTS {table} MODIFY COLUMN {column} UNSET MASKING POLICY; EXCEPTION "
+        assert unset + "WHEN STATEMENT_ERROR THEN NULL; END;" in before, (table, column)
 
 
 def test_purge_drops_the_views_the_owner_made_in_the_bundle_schema_before_the_tables(

@@ -1,8 +1,10 @@
 """SQL text of create_mixpeek_views: views over the synced table, sampling and probes; identifiers quoted.
 
-Typed columns use casts that yield NULL for a malformed value instead of failing the query: TRY_CAST from the
-value's text. Timestamps cast to DATETIME, Snowflake's synonym for TIMESTAMP_NTZ (the local engine turns
-every cast to TIMESTAMP_NTZ, TRY_CAST included, into a failing one, but leaves DATETIME alone).
+Typed columns yield NULL for a malformed value instead of failing the query. Timestamps are read with explicit
+formats, so the reader's TIMESTAMP_INPUT_FORMAT never applies, and converted to UTC (TIMESTAMP_NTZ, like the
+table's own columns): a trailing Z means +00:00, an offset is honoured, text without one is taken as UTC
+(https://docs.snowflake.com/en/sql-reference/functions/to_timestamp). A vector is cast only from an array of the
+right size whose every element is a number (https://docs.snowflake.com/en/sql-reference/data-types-vector).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ CURRENT_CONTEXT = "SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()"
 VECTOR_PROBE = "SELECT VECTOR_COSINE_SIMILARITY([1, 0]::VECTOR(FLOAT, 2), [1, 0]::VECTOR(FLOAT, 2))"
 TRY_CASTS = {"FLOAT": "DOUBLE", "NUMBER(38,0)": "NUMBER(38,0)", "BOOLEAN": "BOOLEAN"}
 TIMESTAMP_SHAPE = "____-__-__%"
+OFFSET_FORMATS = ('YYYY-MM-DD"T"HH24:MI:SS.FFTZH:TZM', 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM')
+UTC_FORMATS = ('YYYY-MM-DD"T"HH24:MI:SS.FF', 'YYYY-MM-DD"T"HH24:MI:SS', "YYYY-MM-DD")
+NUMBER_TYPES = "'INTEGER', 'DECIMAL', 'DOUBLE'"
 
 
 def literal(text: str) -> str:
@@ -51,11 +56,30 @@ def typed_value(column: ViewColumn) -> str:
     if column.type in TRY_CASTS:
         return f"TRY_CAST({text} AS {TRY_CASTS[column.type]})"
     if column.type == "TIMESTAMP_NTZ":
-        return f"CASE WHEN {text} LIKE '{TIMESTAMP_SHAPE}' THEN TRY_CAST({text} AS DATETIME) END"
+        return f"CASE WHEN {text} LIKE '{TIMESTAMP_SHAPE}' THEN {utc_timestamp(text)} END"
     if column.dimensions:
-        size = column.dimensions
-        return f"CASE WHEN ARRAY_SIZE({value}) = {size} THEN {value}::ARRAY::VECTOR(FLOAT, {size}) END"
+        return vector(value, column.dimensions)
     return value
+
+
+def utc_timestamp(text: str) -> str:
+    """ISO-8601 text as naive UTC, or NULL: explicit formats, offsets (and Z) converted, no offset meaning UTC."""
+    iso = f"REGEXP_REPLACE(REPLACE({text}, ' ', 'T'), '[Zz]$', '+00:00')"
+    zoned = [
+        f"TO_TIMESTAMP_NTZ(CONVERT_TIMEZONE('UTC', TRY_TO_TIMESTAMP_TZ({iso}, {literal(f)})))" for f in OFFSET_FORMATS
+    ]
+    naive = [f"TRY_TO_TIMESTAMP_NTZ({iso}, {literal(f)})" for f in UTC_FORMATS]
+    return f"COALESCE({', '.join(zoned + naive)})"
+
+
+def vector(value: str, size: int) -> str:
+    """VECTOR(FLOAT, size) from an array of exactly size numbers; NULL for any other value (null or text elements)."""
+    array = f"AS_ARRAY({value})"
+    numbers = f"ARRAY_SIZE(FILTER({array}, e -> TYPEOF(e) IN ({NUMBER_TYPES})))"
+    return (
+        f"CASE WHEN ARRAY_SIZE({array}) = {size} AND {numbers} = {size} "
+        f"THEN TRANSFORM({array}, e -> e::FLOAT)::VECTOR(FLOAT, {size}) END"
+    )
 
 
 def _array_input(path: Sequence[str]) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
+import requests
 
-from mixpeek_snowflake import procedures
+from mixpeek_snowflake import functions, procedures
 from mixpeek_snowflake.errors import InvalidArgument, MixpeekAPIError
 from mixpeek_snowflake.functions import MixpeekSearch
 from mixpeek_snowflake.search.retrieval import COLUMNS, RETURNS
@@ -51,13 +53,27 @@ def test_limit_filters_name_and_plain_text_inputs(emulator, store):
     assert search(inputs="zzqxv") == []
 
 
-def test_one_requests_session_per_instance(emulator):
-    handler = MixpeekSearch()
-    assert handler._session is None
-    search(handler=handler)
-    search(inputs="red", handler=handler, options={"limit": 3})
-    (client,) = handler._clients.values()
-    assert client._session is handler._session is not None
+def test_one_requests_session_per_process_whatever_the_partitions(emulator):
+    first, second = MixpeekSearch(), MixpeekSearch()
+    search(handler=first)
+    search(inputs="red", handler=first, options={"limit": 3})
+    search(handler=second)
+    (one,) = first._clients.values()
+    (other,) = second._clients.values()
+    assert one is not other
+    assert one._session is other._session is functions.http_session()
+    assert isinstance(one._session, requests.Session)
+
+
+def test_concurrent_first_calls_make_one_http_session(monkeypatch):
+    monkeypatch.setattr(functions, "_http", [])
+    seen = []
+    workers = [threading.Thread(target=lambda: seen.append(functions.http_session())) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert len(seen) == 8 and len({id(s) for s in seen}) == 1
 
 
 @pytest.mark.parametrize(

@@ -94,7 +94,7 @@ def test_on_snowflake_views_get_vector_columns_and_parse(collection):
     assert main_columns(summary)["EMBEDDING_VECTOR"] == "VECTOR(FLOAT, 8)"
     creates = session.creates()
     assert len(creates) == len(summary["views"]) == 3
-    assert "d.\"DOCUMENT\"['multimodal_embedding']::ARRAY::VECTOR(FLOAT, 8)" in creates[0]
+    assert "TRANSFORM(AS_ARRAY(d.\"DOCUMENT\"['multimodal_embedding']), e -> e::FLOAT)::VECTOR(FLOAT, 8)" in creates[0]
     for sql in creates:
         sqlglot.parse_one(sql, read="snowflake", error_level=sqlglot.ErrorLevel.RAISE)
     kinds = [q.split(" ", 3)[:3] for q, _ in session.queries]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlglot
 from bundle.views.view_helpers import COLLECTION, seeded_store, shapes_collection
+from local_world import fresh_session
 from sqlglot import exp
 
+from mixpeek_local.engine import rules
 from mixpeek_snowflake.snowflake.identifiers import TableName
 from mixpeek_snowflake.views.specs import DOCUMENT, INDEX, ITEM, TABLE, ViewColumn, plan_views
 from mixpeek_snowflake.views.statements import (
@@ -45,12 +47,22 @@ def test_typed_values_never_fail_on_malformed_values():
     assert typed_value(column("FLOAT")) == f"TRY_CAST({value}::VARCHAR AS DOUBLE)"
     assert typed_value(column("NUMBER(38,0)")) == f"TRY_CAST({value}::VARCHAR AS NUMBER(38,0))"
     assert typed_value(column("BOOLEAN")) == f"TRY_CAST({value}::VARCHAR AS BOOLEAN)"
+    iso = f"REGEXP_REPLACE(REPLACE({value}::VARCHAR, ' ', 'T'), '[Zz]$', '+00:00')"
+    with_offset = 'YYYY-MM-DD"T"HH24:MI:SS'
     assert typed_value(column("TIMESTAMP_NTZ")) == (
-        f"CASE WHEN {value}::VARCHAR LIKE '____-__-__%' THEN TRY_CAST({value}::VARCHAR AS DATETIME) END"
+        f"CASE WHEN {value}::VARCHAR LIKE '____-__-__%' THEN COALESCE("
+        f"TO_TIMESTAMP_NTZ(CONVERT_TIMEZONE('UTC', TRY_TO_TIMESTAMP_TZ({iso}, '{with_offset}.FFTZH:TZM'))), "
+        f"TO_TIMESTAMP_NTZ(CONVERT_TIMEZONE('UTC', TRY_TO_TIMESTAMP_TZ({iso}, '{with_offset}TZH:TZM'))), "
+        f"TRY_TO_TIMESTAMP_NTZ({iso}, 'YYYY-MM-DD\"T\"HH24:MI:SS.FF'), "
+        f"TRY_TO_TIMESTAMP_NTZ({iso}, 'YYYY-MM-DD\"T\"HH24:MI:SS'), "
+        f"TRY_TO_TIMESTAMP_NTZ({iso}, 'YYYY-MM-DD')) END"
     )
     assert typed_value(column("VARIANT")) == value
+    array = f"AS_ARRAY({value})"
     assert typed_value(column("VECTOR(FLOAT, 8)", dims=8)) == (
-        f"CASE WHEN ARRAY_SIZE({value}) = 8 THEN {value}::ARRAY::VECTOR(FLOAT, 8) END"
+        f"CASE WHEN ARRAY_SIZE({array}) = 8 "
+        f"AND ARRAY_SIZE(FILTER({array}, e -> TYPEOF(e) IN ('INTEGER', 'DECIMAL', 'DOUBLE'))) = 8 "
+        f"THEN TRANSFORM({array}, e -> e::FLOAT)::VECTOR(FLOAT, 8) END"
     )
 
 
@@ -75,7 +87,7 @@ def test_documents_view_text():
     assert "\n) COPY GRANTS COMMENT = 'One row per live document of Mixpeek collection product-media (" in main
     assert "\"METADATA_PRICE\" COMMENT 'metadata.price (float, declared in the output schema)'" in main
     assert "TRY_CAST(d.\"DOCUMENT\"['metadata']['price']::VARCHAR AS DOUBLE)" in main
-    assert "d.\"DOCUMENT\"['multimodal_embedding']::ARRAY::VECTOR(FLOAT, 8)" in main
+    assert "TRANSFORM(AS_ARRAY(d.\"DOCUMENT\"['multimodal_embedding']), e -> e::FLOAT)::VECTOR(FLOAT, 8)" in main
     where = f'WHERE d."COLLECTION_ID" = \'{COLLECTION}\' AND NOT d."IS_DELETED"'
     assert main.endswith(f'FROM "MIXPEEK"."CORE"."MIXPEEK_DOCUMENTS" d\n{where}')
 
@@ -106,8 +118,8 @@ def test_child_view_flattens_only_arrays():
 def test_vector_text_is_absent_unless_asked():
     assert not any("::VECTOR(" in sql for sql in _statements(shapes_collection(), vector_type=False))
     with_vectors = _statements(shapes_collection(), vector_type=True)[0]
-    assert "d.\"DOCUMENT\"['clip']::ARRAY::VECTOR(FLOAT, 4)" in with_vectors
-    assert "d.\"DOCUMENT\"['text_vector']::ARRAY::VECTOR(FLOAT, 3)" in with_vectors
+    assert "TRANSFORM(AS_ARRAY(d.\"DOCUMENT\"['clip']), e -> e::FLOAT)::VECTOR(FLOAT, 4)" in with_vectors
+    assert "TRANSFORM(AS_ARRAY(d.\"DOCUMENT\"['text_vector']), e -> e::FLOAT)::VECTOR(FLOAT, 3)" in with_vectors
 
 
 def test_helper_statements():
@@ -117,3 +129,41 @@ def test_helper_statements():
     assert table_exists("MIXPEEK").count("?") == 4
     for sql in (sample, table_exists("MIXPEEK"), VECTOR_PROBE):
         parse(sql)
+
+
+def test_a_vector_is_cast_only_when_every_element_is_a_number():
+    text = typed_value(column("VECTOR(FLOAT, 3)", dims=3))
+    guard = parse(f"SELECT {text}").find(exp.Case).args["ifs"][0].this
+    filtered = next(f for f in guard.find_all(exp.ArrayFilter))
+    condition = filtered.expression.this
+    assert isinstance(condition, exp.In) and [e.this for e in condition.expressions] == ["INTEGER", "DECIMAL", "DOUBLE"]
+
+
+TIMESTAMPS = {
+    "2024-05-06T07:08:09.123456Z": "2024-05-06 07:08:09.123456",
+    "2024-05-06T07:08:09Z": "2024-05-06 07:08:09",
+    "2024-05-06T07:08:09+02:00": "2024-05-06 05:08:09",
+    "2024-05-06T23:30:00.5-01:00": "2024-05-07 00:30:00.500000",
+    "2024-05-06T07:08:09": "2024-05-06 07:08:09",
+    "2024-05-06 07:08:09.25": "2024-05-06 07:08:09.250000",
+    "2024-05-06": "2024-05-06 00:00:00",
+    "2024-13-06T07:08:09Z": None,
+    "yesterday": None,
+}
+
+
+def test_timestamp_text_becomes_utc_whatever_its_offset(engine):
+    expression = typed_value(column("TIMESTAMP_NTZ", ITEM, ("t",)))
+    with fresh_session(engine, "VIEWTS") as session:
+        for text, expected in TIMESTAMPS.items():
+            value = session.sql(f"SELECT {expression} FROM (SELECT PARSE_JSON(?) AS VALUE) f", [f'{{"t": "{text}"}}'])
+            got = value.collect()[0][0]
+            assert (str(got) if got is not None else None) == expected, text
+
+
+def test_view_text_reads_no_session_timestamp_format():
+    statements = _statements(shapes_collection(), vector_type=True)
+    assert any("TRY_TO_TIMESTAMP_TZ(" in sql for sql in statements)
+    for sql in statements:
+        assert rules.bare_text_conversions(sql) == []
+        rules.check_timestamp_format(sql, "DD/MM/YYYY HH24:MI:SS")

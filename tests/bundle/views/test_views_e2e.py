@@ -210,7 +210,7 @@ def test_other_shapes_malformed_values_and_hostile_names(session, store, emulato
     assert got == [
         (datetime(2026, 1, 1, 8, 30), 0, 4.5, False, 1.99),
         (None, None, None, None, 1.99),
-        (datetime(2026, 1, 3, 8, 30), 2, 4.25, True, 1.99),
+        (datetime(2026, 1, 3, 6, 30), 2, 4.25, True, 1.99),
         (None, None, 4.5, False, None),
         (None, 4, 4.5, False, 1.99),
     ]
