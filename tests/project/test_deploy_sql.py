@@ -71,7 +71,7 @@ def test_runtime_packages_imports_and_handler(
     zip_path = f"@{env['database']}.{env['schema']}.{env['stage']}/mixpeek_snowflake/mixpeek_snowflake.zip"
     for entity_id, text in create_statements.items():
         assert _clause(text, "runtime_version") == "3.11"
-        assert _clause(text, "packages") == "('snowflake-snowpark-python','requests')"
+        assert _clause(text, "packages") == "('snowflake-snowpark-python>=1.20','requests')"
         assert _clause(text, "imports") == f"('{zip_path}')"
         assert _clause(text, "handler") == f"'{entities[entity_id].handler}'"
         assert "execute as caller" not in text.lower(), "procedures run with the owner's rights"
