@@ -14,6 +14,7 @@ from mixpeek_snowflake.arguments import (
     namespace_option,
     parse_collection,
 )
+from mixpeek_snowflake.enrich.query import read_only_query
 from mixpeek_snowflake.errors import InvalidArgument
 from mixpeek_snowflake.snowflake.identifiers import TableName, validate_part
 
@@ -150,55 +151,8 @@ def parse_source(value: object) -> Source:
     if not _QUERY_START.match(text):
         table = TableName.parse(text, "source")
         return Source(sql=table.sql, display=table.display, is_query=False)
-    query = _single_statement(text)
+    query = read_only_query(text)
     return Source(sql=f"(\n{query}\n) AS {SOURCE_ALIAS}", display=_excerpt(query), is_query=True)
-
-
-def _single_statement(text: str) -> str:
-    end = statement_end(text)
-    if end is None:
-        return text
-    rest = text[end:].strip().strip(";").strip()
-    if rest:
-        raise InvalidArgument("source", "holds more than one statement; expected one SELECT or WITH query")
-    return text[:end].rstrip()
-
-
-def statement_end(text: str) -> int | None:
-    """Index of the first ';' outside string literals, quoted identifiers and comments, or None."""
-    i = 0
-    while i < len(text):
-        skip = _skip(text, i)
-        if skip is not None:
-            i = skip
-        elif text[i] == ";":
-            return i
-        else:
-            i += 1
-    return None
-
-
-_CLOSERS = {"'": "'", '"': '"', "$$": "$$", "--": "\n", "//": "\n", "/*": "*/"}
-
-
-def _skip(text: str, i: int) -> int | None:
-    opener = next((o for o in ("$$", "--", "//", "/*", "'", '"') if text.startswith(o, i)), None)
-    if opener is None:
-        return None
-    closer = _CLOSERS[opener]
-    j = i + len(opener)
-    while j < len(text):
-        if opener == "'" and text[j] == "\\":
-            j += 2
-            continue
-        if text.startswith(closer, j):
-            doubled = opener in ("'", '"') and text.startswith(closer * 2, j)
-            if not doubled:
-                return j + len(closer)
-            j += 2
-            continue
-        j += 1
-    return len(text)
 
 
 def _excerpt(query: str) -> str:
