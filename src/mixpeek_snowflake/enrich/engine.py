@@ -12,9 +12,9 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from mixpeek_snowflake.enrich.keys import Failure, Target, resolve
+from mixpeek_snowflake.enrich.keys import Failure, Target, key_hash, resolve
 from mixpeek_snowflake.enrich.options import MAX_BATCH, EnrichRequest
-from mixpeek_snowflake.enrich.source import SourcePlan, SourceRow, grouped_rows
+from mixpeek_snowflake.enrich.source import SourcePlan, SourceRow, grouped_rows, read_rows
 from mixpeek_snowflake.enrich.statements import CURRENT_CONTEXT, EnrichTables
 from mixpeek_snowflake.errors import MixpeekAPIError, MixpeekSnowflakeError
 from mixpeek_snowflake.mixpeek.client import MixpeekClient, quote_segment
@@ -109,9 +109,9 @@ class Enrichment:
 
     def _rows(self) -> Iterator[tuple[Any, ...]]:
         self.db.statements += 1
-        for row in self.db.session.sql(self.plan.select_sql).to_local_iterator():
+        for row in read_rows(self.db.session, self.plan.select_sql, self.request.source.display):
             self.counts.rows_read += 1
-            yield tuple(row)
+            yield row
 
     def _batches(self) -> Iterator[list[SourceRow]]:
         rows = grouped_rows(self._rows(), self.plan)
@@ -119,7 +119,7 @@ class Enrichment:
             yield batch
 
     def _process(self, batch: list[SourceRow]) -> None:
-        failures = [Failure(r.key_text, None, r.problem or "") for r in batch if r.problem]
+        failures = [Failure(r.key_text, None, r.problem or "", row=r.row) for r in batch if r.problem]
         ready = [r for r in batch if not r.problem]
         targets, unmatched = resolve(self.client, self.collection_id, self.options.key_field, ready)
         failures += unmatched
@@ -179,7 +179,7 @@ class Enrichment:
         if len(chunk) == 1:
             target = chunk[0]
             reason = f"refused by Mixpeek ({exc.status}): {exc.message}"
-            return [], [Failure(target.key_text, target.document_id, reason, target.update_data)]
+            return [], [Failure(target.key_text, target.document_id, reason, target.update_data, target.row)]
         half = len(chunk) // 2
         first, first_failures = self._send_chunk(chunk[:half])
         second, second_failures = self._send_chunk(chunk[half:])
@@ -189,7 +189,8 @@ class Enrichment:
         now = format_timestamp(self.clock())
         source = self.request.source.display
         state_rows = [
-            json.dumps({"document_id": t.document_id, "key": t.key_text, "hash": t.values_hash}) for t in confirmed
+            json.dumps({"document_id": t.document_id, "key": key_hash(t.key_text), "hash": t.values_hash})
+            for t in confirmed
         ]
         for chunk, _count in chunk_rows(state_rows, MAX_BIND_CHARS):
             params = [self.collection_id, self.plan.mapping_id, source, self.run_id, now, chunk]
@@ -202,9 +203,7 @@ class Enrichment:
         for failure in failures:
             self.counts.failed += 1
             if len(self.counts.samples) < SAMPLE_FAILURES:
-                self.counts.samples.append(
-                    {"key": failure.key_text, "document_id": failure.document_id, "reason": failure.reason}
-                )
+                self.counts.samples.append(failure.sample())
 
     def summary(self) -> dict[str, Any]:
         """The run summary the CALL returns."""
@@ -251,5 +250,5 @@ def _outcome(chunk: list[Target], response: dict[str, Any]) -> tuple[list[Target
         reason = "Mixpeek returned no result for this document; it is sent again on the next run"
         if result is not None:
             reason = f"refused by Mixpeek: {result.get('error') or 'no reason given'}"
-        failures.append(Failure(target.key_text, target.document_id, reason, target.update_data))
+        failures.append(Failure(target.key_text, target.document_id, reason, target.update_data, target.row))
     return confirmed, failures
