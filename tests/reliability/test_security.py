@@ -11,14 +11,17 @@ import threading
 import traceback
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
+from local_world import fresh_session, serving
 from reliability.world import API_KEY, NAMESPACE, TARGET
 
 from mixpeek_local import verify
-from mixpeek_local.emulator import Fault
+from mixpeek_local.emulator import Fault, Store, seed_collection
 from mixpeek_local.soak.faults import CrashingSession, crash_point
+from mixpeek_snowflake import procedures
 from mixpeek_snowflake.errors import MixpeekAPIError
 
 FULL = {"partitions": 1, "page_size": 10}
@@ -196,3 +199,38 @@ def test_the_emulator_refuses_a_wrong_bearer_token_and_says_so(env, monkeypatch)
     monkeypatch.setenv("MIXPEEK_API_KEY", "mxp_wrong_key_31c7")
     error = env.fails_cleanly(lambda: env.sync("full"), "401", MixpeekAPIError)
     assert error.status == 401 and "API key was rejected" in str(error) and "mxp_wrong_key_31c7" not in str(error)
+
+
+def hostile(target: Path) -> str:
+    """A comment that, formatted unescaped into fakesnow's INSERT, drops the documents table and writes a file."""
+    return f"x'); DROP TABLE MIXPEEK_DOCUMENTS; COPY (SELECT 'pwned') TO '{target}'; --"
+
+
+def test_a_hostile_table_comment_or_column_name_is_data_on_the_local_engine(engine, tmp_path):
+    written = tmp_path / "table.csv"
+    with fresh_session(engine, "SECC") as session:
+        session.sql("CREATE TABLE MIXPEEK_DOCUMENTS (A INT)").collect()
+        comment = hostile(written)
+        session.sql(f"CREATE TABLE NOTES (A INT) COMMENT = '{comment.replace(chr(39), chr(39) * 2)}'").collect()
+        session.sql(f'CREATE TABLE SIZED ("{hostile(written)}" VARCHAR(10))').collect()
+        stored = session.sql("SELECT COMMENT FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'NOTES'").collect()
+        assert [r[0] for r in stored] == [comment]
+        assert session.sql("SELECT COUNT(*) FROM MIXPEEK_DOCUMENTS").collect()[0][0] == 0
+    assert not written.exists()
+
+
+def test_a_hostile_collection_and_field_name_reach_view_comments_as_data(engine, monkeypatch, tmp_path):
+    store = Store()
+    collection = seed_collection(store, documents=12, seed=3, namespace=NAMESPACE, collection_id="col_hostile001")
+    shape = store.get_collection(collection)
+    name, field = hostile(tmp_path / "name.csv"), hostile(tmp_path / "field.csv")
+    schema = {"properties": {"title": {"type": "string", "description": field}}}
+    store.add_collection({**shape, "collection_name": name, "output_schema": schema}, namespace=NAMESPACE)
+    with serving(store, monkeypatch, API_KEY, NAMESPACE), fresh_session(engine, "SECV") as session:
+        synced = procedures.sync_mixpeek_collection(session, collection, "MIXPEEK_DOCUMENTS", "full", None)
+        made = procedures.create_mixpeek_views(session, collection, None)
+        comments = session.sql("SELECT COMMENT FROM _FS_GLOBAL._FS_INFORMATION_SCHEMA._FS_TABLES_EXT").collect()
+        assert any(name in (r[0] or "") for r in comments)
+        count = session.sql("SELECT COUNT(*) FROM MIXPEEK_DOCUMENTS").collect()[0][0]
+    assert made["collection_name"] == name and count == synced["inserted"] == 12
+    assert not (tmp_path / "name.csv").exists() and not (tmp_path / "field.csv").exists()
