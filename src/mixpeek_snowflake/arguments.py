@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -11,6 +12,9 @@ from urllib.parse import SplitResult, urlsplit
 from mixpeek_snowflake.errors import InvalidArgument
 
 DEFAULT_TARGET = "MIXPEEK_DOCUMENTS"
+API_HOST = "api.mixpeek.com"
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+LOCAL_BASE_URL = "MIXPEEK_BASE_URL"
 _COLLECTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,127}")
 _NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-.]{0,127}")
 
@@ -58,13 +62,50 @@ def _split(value: object) -> SplitResult | None:
         return None
 
 
+def inside_snowflake() -> bool:
+    """True in a Snowflake procedure or function (where the _snowflake module exists)."""
+    try:
+        import _snowflake  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def allowed_hosts(inside: bool) -> frozenset[str]:
+    """Hosts a base_url may name: the Mixpeek API; outside Snowflake also loopback and MIXPEEK_BASE_URL's host."""
+    if inside:
+        return frozenset({API_HOST})
+    local = _split(os.environ.get(LOCAL_BASE_URL, ""))
+    return frozenset({API_HOST, *LOOPBACK, *([local.hostname] if local and local.hostname else [])})
+
+
+def endpoint_problem(parts: SplitResult, inside: bool) -> str | None:
+    """Why a base URL may not carry the API key, or None: HTTPS to the configured host, plain HTTP to loopback only."""
+    host = (parts.hostname or "").lower()
+    allowed = allowed_hosts(inside)
+    if host not in allowed:
+        return f"host {host} is not the configured Mixpeek API host; allowed: {', '.join(sorted(allowed))}"
+    if parts.scheme == "http" and (inside or host not in LOOPBACK):
+        return "http:// would send the API key in clear text; use https:// (http:// is only for 127.0.0.1 or localhost)"
+    try:
+        port = parts.port
+    except ValueError:
+        return "its port is not a number from 0 to 65535"
+    if parts.scheme == "https" and host not in LOOPBACK and port not in (None, 443):
+        return f"port {port} is not the HTTPS port 443 the network rule allows"
+    return None
+
+
 def base_url_option(name: str, value: object) -> str:
     parts = _split(value)
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidArgument(f"option {name}", f"{value!r} is not allowed; expected an http(s) URL with a host")
     if parts.username or parts.password or parts.query or parts.fragment:
         raise InvalidArgument(f"option {name}", "expected a plain URL without credentials, query or fragment")
-    return value
+    problem = endpoint_problem(parts, inside_snowflake())
+    if problem:
+        raise InvalidArgument(f"option {name}", f"{value!r} is not allowed: {problem}")
+    return str(value)
 
 
 OptionChecks = Mapping[str, Callable[[str, object], Any]]

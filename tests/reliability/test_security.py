@@ -7,8 +7,10 @@ import contextlib
 import json
 import logging
 import socket
+import sys
 import threading
 import traceback
+import types
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,7 +24,8 @@ from mixpeek_local import verify
 from mixpeek_local.emulator import Fault, Store, seed_collection
 from mixpeek_local.soak.faults import CrashingSession, crash_point
 from mixpeek_snowflake import procedures
-from mixpeek_snowflake.errors import MixpeekAPIError
+from mixpeek_snowflake.arguments import base_url_option
+from mixpeek_snowflake.errors import InvalidArgument, MixpeekAPIError
 
 FULL = {"partitions": 1, "page_size": 10}
 LOGGERS = ("", "mixpeek_snowflake", "urllib3", "requests", "snowflake.connector", "snowflake.snowpark", "fakesnow")
@@ -234,3 +237,52 @@ def test_a_hostile_collection_and_field_name_reach_view_comments_as_data(engine,
         count = session.sql("SELECT COUNT(*) FROM MIXPEEK_DOCUMENTS").collect()[0][0]
     assert made["collection_name"] == name and count == synced["inserted"] == 12
     assert not (tmp_path / "name.csv").exists() and not (tmp_path / "field.csv").exists()
+
+
+@pytest.fixture
+def in_snowflake(monkeypatch):
+    """Make the bundle believe it runs in a Snowflake procedure (the _snowflake module exists)."""
+    monkeypatch.setitem(sys.modules, "_snowflake", types.ModuleType("_snowflake"))
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://api.mixpeek.com:443", "clear text"),
+        ("http://api.mixpeek.com", "clear text"),
+        ("https://evil.example.com", "host evil.example.com is not the configured Mixpeek API host"),
+        ("https://api.mixpeek.com.evil.example.com", "not the configured Mixpeek API host"),
+        ("https://api.mixpeek.com:8443", "port 8443"),
+        ("https://api.mixpeek.com:99999", "port is not a number"),
+    ],
+)
+def test_a_base_url_that_could_leak_the_key_is_refused(url, problem, monkeypatch):
+    monkeypatch.delenv("MIXPEEK_BASE_URL", raising=False)
+    with pytest.raises(InvalidArgument) as caught:
+        base_url_option("base_url", url)
+    assert caught.value.argument == "option base_url" and problem in caught.value.problem
+
+
+def test_inside_snowflake_only_https_to_the_api_host(in_snowflake):
+    assert base_url_option("base_url", "https://api.mixpeek.com/v1") == "https://api.mixpeek.com/v1"
+    for url in ("http://127.0.0.1:8080", "http://localhost", "https://127.0.0.1"):
+        with pytest.raises(InvalidArgument, match="not allowed"):
+            base_url_option("base_url", url)
+
+
+def test_outside_snowflake_loopback_http_and_the_local_host_pass(monkeypatch):
+    monkeypatch.setenv("MIXPEEK_BASE_URL", "https://staging.example.com")
+    for url in (
+        "http://127.0.0.1:8765/",
+        "http://localhost:1",
+        "https://staging.example.com",
+        "https://api.mixpeek.com",
+    ):
+        assert base_url_option("base_url", url) == url
+
+
+def test_a_cleartext_base_url_is_refused_before_any_request(env):
+    since = len(env.emulator.requests)
+    with pytest.raises(InvalidArgument, match="clear text"):
+        env.sync("full", base_url="http://api.mixpeek.com:443")
+    assert env.emulator.requests[since:] == []
