@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import socket
 import sys
 import threading
@@ -25,7 +26,7 @@ from mixpeek_local.emulator import Fault, Store, seed_collection
 from mixpeek_local.soak.faults import CrashingSession, crash_point
 from mixpeek_snowflake import procedures
 from mixpeek_snowflake.arguments import base_url_option
-from mixpeek_snowflake.errors import InvalidArgument, MixpeekAPIError
+from mixpeek_snowflake.errors import InvalidArgument, MixpeekAPIError, redact_fragments
 
 FULL = {"partitions": 1, "page_size": 10}
 LOGGERS = ("", "mixpeek_snowflake", "urllib3", "requests", "snowflake.connector", "snowflake.snowpark", "fakesnow")
@@ -286,3 +287,30 @@ def test_a_cleartext_base_url_is_refused_before_any_request(env):
     with pytest.raises(InvalidArgument, match="clear text"):
         env.sync("full", base_url="http://api.mixpeek.com:443")
     assert env.emulator.requests[since:] == []
+
+
+def fragments(text: str, secret: str = API_KEY, size: int = 8) -> list[str]:
+    """Every run of `size` characters of the secret found in the text, ignoring case."""
+    folded = text.lower()
+    return sorted(
+        {secret[i : i + size] for i in range(len(secret) - size + 1) if secret[i : i + size].lower() in folded}
+    )
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [API_KEY[:-2], API_KEY[3:14].upper(), f"{API_KEY[:9]}…{API_KEY[-9:]}", f"key={API_KEY[1:]}&x={API_KEY[:-1]}"],
+)
+def test_a_server_echoing_part_of_the_key_leaves_no_8_character_fragment(env, every_log, echo):
+    env.emulator.inject(Fault("status", path_contains="/v1/collections/", status=401, message=f"bad key {echo}"))
+    error = env.fails_cleanly(lambda: env.sync("full", **FULL), "401", MixpeekAPIError)
+    runs = verify.tables_of(TARGET).runs.sql
+    stored = [str(row) for row in env.session.sql(f"SELECT * FROM {runs}").collect()]
+    texts = [*error_texts(error), *stored, every_log.text, *(r.getMessage() for r in every_log.records)]
+    assert "[redacted]" in str(error)
+    assert [f for t in texts for f in fragments(re.sub(r'File "[^"]*"', "File", t))] == []
+
+
+def test_redaction_keeps_what_is_not_the_key():
+    assert redact_fragments("id mxp_rel ok; MXP_RELIABILITY_X", API_KEY) == "id mxp_rel ok; [redacted]X"
+    assert redact_fragments("abcdefgh", "k3y") == "abcdefgh" and redact_fragments("a K3Y b", "k3y") == "a [redacted] b"
