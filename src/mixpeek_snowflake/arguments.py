@@ -144,3 +144,37 @@ def parse_collection(value: object) -> str:
             "'_' or '-', starting with a letter or digit",
         )
     return value
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,254}")
+_HOST = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
+)
+_CRON = re.compile(r"USING CRON (?:[0-9*/,-]+ ){5}UTC")
+_COUNT = re.compile(r"[0-9]{1,9}")
+WAREHOUSE_SIZES = frozenset(
+    {"XSMALL", "SMALL", "MEDIUM", "LARGE", "XLARGE", "XXLARGE", "XXXLARGE", "X4LARGE", "X5LARGE", "X6LARGE"}
+)
+DEPLOY_RULES: dict[str, tuple[Callable[[str], bool], str]] = {
+    "api_host": (lambda v: bool(_HOST.fullmatch(v)), "a host name such as api.mixpeek.com"),
+    "warehouse_size": (lambda v: v.upper() in WAREHOUSE_SIZES, "one of " + ", ".join(sorted(WAREHOUSE_SIZES))),
+    "incremental_schedule": (lambda v: bool(_CRON.fullmatch(v)), "USING CRON <5 fields> UTC"),
+    "full_schedule": (lambda v: bool(_CRON.fullmatch(v)), "USING CRON <5 fields> UTC"),
+    "task_failures_before_suspend": (lambda v: bool(_COUNT.fullmatch(v)), "a whole number"),
+    "task_retry_attempts": (lambda v: bool(_COUNT.fullmatch(v)), "a whole number"),
+    "task_timeout_ms": (lambda v: bool(_COUNT.fullmatch(v)), "a whole number"),
+}
+IDENTIFIER_RULE = "an unquoted identifier: a letter or '_', then letters, digits, '_' or '$'"
+
+
+def deploy_env_problems(env: Mapping[str, object]) -> list[str]:
+    """What is wrong with snowflake.yml's env: values (after shell overrides) before sql/ is rendered with them.
+
+    Names without a rule of their own must be plain identifiers, since sql/ formats them into statements unquoted.
+    """
+    problems = []
+    for name, value in env.items():
+        check, rule = DEPLOY_RULES.get(name, (lambda v: bool(_IDENTIFIER.fullmatch(v)), IDENTIFIER_RULE))
+        if not isinstance(value, str) or not check(value):
+            problems.append(f"env {name}={value!r} is not allowed; expected {rule}")
+    return problems
