@@ -178,3 +178,39 @@ def deploy_env_problems(env: Mapping[str, object]) -> list[str]:
         if not isinstance(value, str) or not check(value):
             problems.append(f"env {name}={value!r} is not allowed; expected {rule}")
     return problems
+
+
+GOVERNED_COLUMNS = ("SOURCE_URL", "METADATA", "DOCUMENT")
+GOVERNANCE_HINT = (
+    "sync into a table sql/50_governance.sql governs (the bundle's target_table), or attach the bundle's masking "
+    "policies to its SOURCE_URL, METADATA and DOCUMENT columns first"
+)
+Runner = Callable[[str, list[Any]], list[tuple[Any, ...]]]
+
+
+def policy_references_sql(database_sql: str) -> str:
+    """Params: the table's quoted full name. Rows: (POLICY_KIND, REF_COLUMN_NAME) of every policy on the table."""
+    return (
+        f"SELECT POLICY_KIND, REF_COLUMN_NAME FROM TABLE({database_sql}.INFORMATION_SCHEMA.POLICY_REFERENCES("
+        "REF_ENTITY_NAME => ?, REF_ENTITY_DOMAIN => 'table'))"
+    )
+
+
+def ungoverned_columns(references: list[tuple[Any, ...]]) -> list[str]:
+    """The sensitive document columns no masking policy covers, given POLICY_REFERENCES rows."""
+    masked = {str(column).upper() for kind, column, *_ in references if str(kind).upper() == "MASKING_POLICY"}
+    return [column for column in GOVERNED_COLUMNS if column not in masked]
+
+
+def check_governed(run: Runner, database_sql: str, table_sql: str, display: str, argument: str) -> None:
+    """Refuse a documents table whose sensitive columns are not masked (inside Snowflake: the local engine has no
+    policies). A table whose policies cannot be read counts as ungoverned."""
+    if not inside_snowflake():
+        return
+    try:
+        missing = ungoverned_columns(run(policy_references_sql(database_sql), [table_sql]))
+    except Exception:
+        missing = list(GOVERNED_COLUMNS)
+    if missing:
+        problem = f"{display} is not governed: no masking policy on {', '.join(missing)}; {GOVERNANCE_HINT}"
+        raise InvalidArgument(argument, problem)

@@ -24,9 +24,12 @@ from reliability.world import API_KEY, NAMESPACE, TARGET
 from mixpeek_local import verify
 from mixpeek_local.emulator import Fault, Store, seed_collection
 from mixpeek_local.soak.faults import CrashingSession, crash_point
-from mixpeek_snowflake import procedures
+from mixpeek_snowflake import arguments, procedures
 from mixpeek_snowflake.arguments import base_url_option
 from mixpeek_snowflake.errors import InvalidArgument, MixpeekAPIError, redact_fragments
+from mixpeek_snowflake.snowflake.database import Database
+from mixpeek_snowflake.views.builder import ViewBuilder
+from mixpeek_snowflake.views.options import parse_view_request
 
 FULL = {"partitions": 1, "page_size": 10}
 LOGGERS = ("", "mixpeek_snowflake", "urllib3", "requests", "snowflake.connector", "snowflake.snowpark", "fakesnow")
@@ -314,3 +317,72 @@ def test_a_server_echoing_part_of_the_key_leaves_no_8_character_fragment(env, ev
 def test_redaction_keeps_what_is_not_the_key():
     assert redact_fragments("id mxp_rel ok; MXP_RELIABILITY_X", API_KEY) == "id mxp_rel ok; [redacted]X"
     assert redact_fragments("abcdefgh", "k3y") == "abcdefgh" and redact_fragments("a K3Y b", "k3y") == "a [redacted] b"
+
+
+class Collections:
+    """A CollectionReader answering from the emulator's store, so no request leaves the test."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get_collection(self, collection: str) -> dict:
+        return self.store.get_collection(collection)
+
+
+def test_views_over_an_ungoverned_shadow_table_are_refused_in_snowflake(env, monkeypatch):
+    shadow = procedures.sync_mixpeek_collection(env.session, env.collection, "SHADOW_DOCS", "full", FULL)
+    assert shadow["status"] == "SUCCEEDED"
+    monkeypatch.setattr(arguments, "inside_snowflake", lambda: True)
+    request = parse_view_request(env.collection, {"source_table": "SHADOW_DOCS", "view_prefix": "SHADOW_VIEW"})
+    with pytest.raises(InvalidArgument) as caught:
+        ViewBuilder(Database(env.session), Collections(env.store), request).run()
+    assert caught.value.argument == "option source_table"
+    assert "SHADOW_DOCS is not governed: no masking policy on SOURCE_URL, METADATA, DOCUMENT" in caught.value.problem
+    assert not [r for r in env.session.sql("SHOW VIEWS").collect() if r["name"].startswith("SHADOW_VIEW")]
+
+
+class Policies:
+    """A runner answering POLICY_REFERENCES with fixed rows, recording what it was asked."""
+
+    def __init__(self, rows: list[tuple[str, str]] | Exception) -> None:
+        self.answer, self.asked = rows, []
+
+    def __call__(self, sql: str, params: list) -> list[tuple[str, str]]:
+        self.asked.append((sql, params))
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+MASKED = [("MASKING_POLICY", "SOURCE_URL"), ("MASKING_POLICY", "METADATA"), ("MASKING_POLICY", "DOCUMENT")]
+
+
+@pytest.mark.parametrize(
+    ("rows", "missing"),
+    [
+        (MASKED, None),
+        ([*MASKED, ("ROW_ACCESS_POLICY", None)], None),
+        (MASKED[:2], "DOCUMENT"),
+        ([("ROW_ACCESS_POLICY", None)], "SOURCE_URL, METADATA, DOCUMENT"),
+        (RuntimeError("Unknown function POLICY_REFERENCES"), "SOURCE_URL, METADATA, DOCUMENT"),
+    ],
+)
+def test_a_documents_table_is_governed_only_when_its_sensitive_columns_are_masked(in_snowflake, rows, missing):
+    runner = Policies(rows)
+    call = lambda: arguments.check_governed(runner, '"DB"', '"DB"."S"."T"', "DB.S.T", "target_table")  # noqa: E731
+    if missing is None:
+        call()
+    else:
+        with pytest.raises(InvalidArgument, match=f"DB.S.T is not governed: no masking policy on {missing};"):
+            call()
+    sql, params = runner.asked[0]
+    assert params == ['"DB"."S"."T"'] and sql == (
+        'SELECT POLICY_KIND, REF_COLUMN_NAME FROM TABLE("DB".INFORMATION_SCHEMA.POLICY_REFERENCES('
+        "REF_ENTITY_NAME => ?, REF_ENTITY_DOMAIN => 'table'))"
+    )
+
+
+def test_outside_snowflake_the_governance_check_does_not_run():
+    runner = Policies([])
+    arguments.check_governed(runner, '"DB"', '"DB"."S"."T"', "DB.S.T", "target_table")
+    assert runner.asked == []

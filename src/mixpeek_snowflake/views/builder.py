@@ -8,10 +8,10 @@ import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from mixpeek_snowflake.arguments import parse_collection
+from mixpeek_snowflake.arguments import check_governed, parse_collection
 from mixpeek_snowflake.errors import InvalidArgument, MixpeekSnowflakeError
 from mixpeek_snowflake.snowflake.database import Database
-from mixpeek_snowflake.snowflake.identifiers import TableName
+from mixpeek_snowflake.snowflake.identifiers import TableName, quote
 from mixpeek_snowflake.views.options import ViewRequest
 from mixpeek_snowflake.views.specs import ViewPlan, ViewSpec, excluded_root_keys, plan_views, vector_names
 from mixpeek_snowflake.views.statements import (
@@ -75,6 +75,7 @@ class ViewBuilder:
         if not self.db.count(table_exists(source.database), params):
             problem = f"{source.display} does not exist; run sync_mixpeek_collection first or name the synced table"
             raise InvalidArgument("option source_table", problem)
+        check_governed(self.db.rows, quote(source.database or ""), source.sql, source.display, "option source_table")
         return source
 
     def _samples(self, source: TableName, collection: Mapping[str, Any]) -> list[dict[str, Any]]:
