@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -47,6 +47,7 @@ class Counts:
     unchanged: int = 0
     failed: int = 0
     batches: int = 0
+    expired: int = 0
     samples: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -90,9 +91,17 @@ class Enrichment:
                 f"enrichment run {self.run_id} stopped after {self.counts.batches} complete batch(es): {exc}. The "
                 f"{self.counts.sent} update(s) Mixpeek confirmed before the stop are kept; a rerun sends only the rest"
             ) from exc
+        self._expire_failures()
         summary = self.summary()
         log.info("enrichment %s finished: %s", self.run_id, json.dumps(summary))
         return summary
+
+    def _expire_failures(self) -> None:
+        """Delete failure rows older than the retention (default 30 days); a dry run deletes nothing."""
+        if self.options.dry_run or self.tables is None:
+            return
+        cutoff = self.clock() - timedelta(days=self.options.failure_retention_days)
+        self.counts.expired = self.db.count(self.tables.expire_failures(), [format_timestamp(cutoff)])
 
     def _tables(self) -> EnrichTables:
         if self.options.state_schema and len(self.options.state_schema) == 2:
@@ -225,6 +234,7 @@ class Enrichment:
             "unchanged": counts.unchanged,
             "failed": counts.failed,
             "failure_samples": counts.samples,
+            "failures_expired": counts.expired,
             "batches": counts.batches,
             "api_requests": stats.get("requests", 0),
             "retries": stats.get("retries", 0),

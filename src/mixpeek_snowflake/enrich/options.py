@@ -11,6 +11,7 @@ from mixpeek_snowflake.arguments import (
     base_url_option,
     boolean_option,
     check_options,
+    integer_option,
     namespace_option,
     parse_collection,
 )
@@ -19,6 +20,8 @@ from mixpeek_snowflake.errors import InvalidArgument
 from mixpeek_snowflake.snowflake.identifiers import TableName, validate_part
 
 MAX_BATCH = 1000
+DEFAULT_RETENTION_DAYS = 30
+MAX_RETENTION_DAYS = 3650
 DEFAULT_PREFIX = "sf_"
 DOCUMENT_ID = "document_id"
 SOURCE_ALIAS = '"MIXPEEK_SOURCE"'
@@ -43,6 +46,7 @@ class EnrichOptions:
     columns: tuple[str, ...] | None = None
     key_field: str = DOCUMENT_ID
     state_schema: tuple[str, ...] | None = None
+    failure_retention_days: int = DEFAULT_RETENTION_DAYS
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,7 @@ OPTION_CHECKS_ENRICH: OptionChecks = {
     "columns": _columns,
     "key_field": _key_field,
     "state_schema": _state_schema,
+    "failure_retention_days": integer_option(1, MAX_RETENTION_DAYS),
 }
 
 

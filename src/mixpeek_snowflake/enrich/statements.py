@@ -104,6 +104,10 @@ class EnrichTables:
             f"WHEN NOT MATCHED THEN INSERT ({', '.join(names)}) VALUES ({', '.join('s.' + n for n in names)})"
         )
 
+    def expire_failures(self) -> str:
+        """Params: cutoff timestamp. Deletes the failure rows recorded before it."""
+        return f"DELETE FROM {self.failures.sql} WHERE FAILED_AT < TO_TIMESTAMP_NTZ(?)"
+
     def insert_failures(self) -> str:
         """Params: run_id, collection, source, failed_at, JSON array of {key, document_id, reason, update_data}."""
         return (
