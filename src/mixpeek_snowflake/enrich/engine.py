@@ -103,6 +103,12 @@ class Enrichment:
         cutoff = self.clock() - timedelta(days=self.options.failure_retention_days)
         self.counts.expired = self.db.count(self.tables.expire_failures(), [format_timestamp(cutoff)])
 
+    @property
+    def _placed(self) -> EnrichTables:
+        if self.tables is None:
+            raise MixpeekSnowflakeError("the enrichment tables are used before they were placed")
+        return self.tables
+
     def _tables(self) -> EnrichTables:
         if self.options.state_schema and len(self.options.state_schema) == 2:
             return EnrichTables.in_schema(*self.options.state_schema)
@@ -148,17 +154,17 @@ class Enrichment:
             return targets
         ids = json.dumps([t.document_id for t in targets])
         params = [self.collection_id, self.plan.mapping_id, ids]
-        stored = dict(self.db.rows(self.tables.stored_hashes(), params))
+        stored: dict[str, str] = dict(self.db.rows(self._placed.stored_hashes(), params))
         return [t for t in targets if stored.get(t.document_id) != t.values_hash]
 
     def _prepare_tables(self) -> bool:
         """Create the tables, or in a dry run (which writes nothing) only look for the state table."""
         if not self.options.dry_run:
-            for ddl in self.tables.creation():
+            for ddl in self._placed.creation():
                 self.db.rows(ddl)
             return True
         try:
-            self.db.rows(self.tables.probe_state())
+            self.db.rows(self._placed.probe_state())
         except Exception:
             return False
         return True
@@ -203,10 +209,10 @@ class Enrichment:
         ]
         for chunk, _count in chunk_rows(state_rows, MAX_BIND_CHARS):
             params = [self.collection_id, self.plan.mapping_id, source, self.run_id, now, chunk]
-            self.db.rows(self.tables.merge_state(), params)
+            self.db.rows(self._placed.merge_state(), params)
         failure_rows = [json.dumps(f.as_row(), default=str) for f in failures]
         for chunk, _count in chunk_rows(failure_rows, MAX_BIND_CHARS):
-            self.db.rows(self.tables.insert_failures(), [self.run_id, self.collection_id, source, now, chunk])
+            self.db.rows(self._placed.insert_failures(), [self.run_id, self.collection_id, source, now, chunk])
 
     def _count_failures(self, failures: Iterable[Failure]) -> None:
         for failure in failures:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from mixpeek_snowflake.enrich.options import DOCUMENT_ID
 from mixpeek_snowflake.enrich.source import SourceRow
@@ -130,10 +130,10 @@ def matching_documents(
     client: DocumentLister, collection: str, field: str, rows: list[SourceRow]
 ) -> dict[str, list[str]]:
     """Canonical key → ids of the documents whose `field` holds it, listed with one `in` filter."""
-    wanted = {canonical(row.key): [] for row in rows}
+    wanted: dict[str, list[str]] = {canonical(row.key): [] for row in rows}
     condition = {"field": field, "operator": "in", "value": [row.key for row in rows]}
     body = {"filters": {"AND": [condition], "case_sensitive": True}, "select": [field], "limit": LIST_PAGE_SIZE}
-    for page in iter_pages(client, collection, body):
+    for page in iter_pages(cast(Any, client), collection, body):
         for document in page.documents:
             for value in field_values(document, field):
                 found = wanted.get(canonical(value))

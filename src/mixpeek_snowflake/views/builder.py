@@ -72,7 +72,7 @@ class ViewBuilder:
             raise InvalidArgument("option source_table", "no current database or schema: qualify it as DB.SCHEMA.TABLE")
         source = table.qualified(database, schema)
         params = [source.schema, source.name] * 2
-        if not self.db.count(table_exists(source.database), params):
+        if not self.db.count(table_exists(source.database or ""), params):
             problem = f"{source.display} does not exist; run sync_mixpeek_collection first or name the synced table"
             raise InvalidArgument("option source_table", problem)
         check_governed(self.db.rows, quote(source.database or ""), source.sql, source.display, "option source_table")
@@ -115,7 +115,7 @@ class ViewBuilder:
                 ) from exc
 
     def _stale(self, source: TableName, main: str, created: set[str]) -> list[str]:
-        rows = self.db.rows(views_named_like(source.database), [source.schema, f"{main}_"])
+        rows = self.db.rows(views_named_like(source.database or ""), [source.schema, f"{main}_"])
         return [source.sibling(name).display for (name,) in rows if name not in created]
 
     def _summary(
