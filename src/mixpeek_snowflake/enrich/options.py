@@ -15,7 +15,7 @@ from mixpeek_snowflake.arguments import (
     namespace_option,
     parse_collection,
 )
-from mixpeek_snowflake.enrich.query import read_only_query
+from mixpeek_snowflake.enrich.query import query_names, read_only_query, refuse_bundle_objects
 from mixpeek_snowflake.errors import InvalidArgument
 from mixpeek_snowflake.snowflake.identifiers import TableName, validate_part
 
@@ -155,8 +155,10 @@ def parse_source(value: object) -> Source:
         raise InvalidArgument("source", "expected a table or view name, or a query starting with SELECT or WITH")
     if not _QUERY_START.match(text):
         table = TableName.parse(text, "source")
+        refuse_bundle_objects([p for p in (table.database, table.schema, table.name) if p])
         return Source(sql=table.sql, display=table.display, is_query=False)
     query = read_only_query(text)
+    refuse_bundle_objects(query_names(query))
     return Source(sql=f"(\n{query}\n) AS {SOURCE_ALIAS}", display=_excerpt(query), is_query=True)
 
 

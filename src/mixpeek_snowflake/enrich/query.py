@@ -137,3 +137,31 @@ def read_only_query(text: str) -> str:
     _check_words(found)
     last = found[-1]
     return text[: last.start + len(last.text)]
+
+
+BUNDLE_PREFIX = "MIXPEEK"
+BUNDLE_RULE = (
+    "the procedure reads with the owner role, which sees the bundle's own tables unmasked and may call "
+    "mixpeek_search: enrich from your own tables or views (docs/security.md)"
+)
+
+
+def _name(token: Token) -> str:
+    return token.text[1:-1].replace('""', '"') if token.kind == "quoted" else token.text
+
+
+def bundle_object(names: list[str]) -> str | None:
+    """The first name that is one of the bundle's own objects (database, tables, views, mixpeek_search), or None."""
+    return next((name for name in names if name.upper().startswith(BUNDLE_PREFIX)), None)
+
+
+def query_names(text: str) -> list[str]:
+    """Every identifier of a query, quoted ones unquoted (string literals and comments are not names)."""
+    return [_name(t) for t in tokens(text) if t.kind in ("word", "quoted")]
+
+
+def refuse_bundle_objects(names: list[str]) -> None:
+    """InvalidArgument when a source names one of the bundle's objects."""
+    found = bundle_object(names)
+    if found is not None:
+        raise _refuse(f"names {found}, one of the bundle's own objects; {BUNDLE_RULE}")

@@ -60,3 +60,33 @@ def test_the_a_dollar_dollar_attack_leaves_the_table(session, emulator, load, do
         enrich_mixpeek_documents(session, COLLECTION, attack, "DOC_ID", {"dry_run": True})
     assert rows_of("SELECT DOC_ID FROM CUSTOMERS") == [{"DOC_ID": doc_ids[0]}]
     assert emulator.requests == []
+
+
+@pytest.mark.parametrize(
+    ("source", "named"),
+    [
+        ("MIXPEEK_DOCUMENTS", "MIXPEEK_DOCUMENTS"),
+        ("mixpeek.core.customers", "MIXPEEK"),
+        ('SELECT K, V FROM "Mixpeek_Sync_Runs"', "Mixpeek_Sync_Runs"),
+        ("SELECT DOCUMENT_ID AS K, SOURCE_URL FROM MIXPEEK_DOCUMENTS", "MIXPEEK_DOCUMENTS"),
+        ('SELECT K, V FROM T JOIN "MIXPEEK_ENRICH_STATE" s ON s.KEY_VALUE = T.K', "MIXPEEK_ENRICH_STATE"),
+        ("SELECT RANK AS K, METADATA FROM TABLE(mixpeek_search('ret_1', PARSE_JSON('{}')))", "mixpeek_search"),
+    ],
+)
+def test_the_bundles_own_objects_are_never_a_source(source, named):
+    with pytest.raises(InvalidArgument) as caught:
+        parse_source(source)
+    assert caught.value.argument == "source"
+    assert caught.value.problem.startswith(f"names {named}, one of the bundle's own objects; the procedure reads")
+
+
+def test_a_string_that_mentions_the_bundle_is_not_a_name():
+    assert parse_source("SELECT 'MIXPEEK_DOCUMENTS' AS K, 1 AS V FROM T -- MIXPEEK_X").is_query
+
+
+def test_the_owner_cannot_be_made_to_read_the_synced_documents(session, emulator, load, doc_ids):
+    load("MIXPEEK_DOCUMENTS", [("DOCUMENT_ID", "VARCHAR"), ("SOURCE_URL", "VARCHAR")], [{"DOCUMENT_ID": doc_ids[0]}])
+    source = "SELECT DOCUMENT_ID AS K, SOURCE_URL FROM MIXPEEK_DOCUMENTS"
+    with pytest.raises(InvalidArgument, match="one of the bundle's own objects"):
+        enrich_mixpeek_documents(session, COLLECTION, source, "K", {"dry_run": True})
+    assert emulator.requests == []
