@@ -202,15 +202,33 @@ def ungoverned_columns(references: list[tuple[Any, ...]]) -> list[str]:
     return [column for column in GOVERNED_COLUMNS if column not in masked]
 
 
-def check_governed(run: Runner, database_sql: str, table_sql: str, display: str, argument: str) -> None:
-    """Refuse a documents table whose sensitive columns are not masked (inside Snowflake: the local engine has no
-    policies). A table whose policies cannot be read counts as ungoverned."""
+def masking_policies_sql(schema_sql: str) -> str:
+    """The masking policies of a schema (none, or an error, on an account or deploy without governance)."""
+    return f"SHOW MASKING POLICIES IN SCHEMA {schema_sql}"
+
+
+def _governance_deployed(run: Runner, schema_sql: str) -> bool:
+    try:
+        return bool(run(masking_policies_sql(schema_sql), []))
+    except Exception:
+        return False
+
+
+def check_governed(
+    run: Runner, database_sql: str, schema_sql: str, table_sql: str, display: str, argument: str
+) -> None:
+    """Refuse a documents table whose sensitive columns are not masked while its schema holds masking policies.
+
+    Only inside Snowflake (the local engine has no policies). A table whose policies cannot be read counts as
+    ungoverned; a schema with no masking policy at all (Standard Edition, or make deploy GOVERNANCE=0) masks nothing
+    anywhere, so there is nothing to bypass and the check passes.
+    """
     if not inside_snowflake():
         return
     try:
         missing = ungoverned_columns(run(policy_references_sql(database_sql), [table_sql]))
     except Exception:
         missing = list(GOVERNED_COLUMNS)
-    if missing:
+    if missing and _governance_deployed(run, schema_sql):
         problem = f"{display} is not governed: no masking policy on {', '.join(missing)}; {GOVERNANCE_HINT}"
         raise InvalidArgument(argument, problem)

@@ -329,29 +329,39 @@ class Collections:
         return self.store.get_collection(collection)
 
 
+class GovernedSchema(Database):
+    """The real database, except that the schema shows the bundle's masking policies, as after sql/50_governance.sql."""
+
+    def rows(self, query: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        if query.startswith("SHOW MASKING POLICIES IN SCHEMA "):
+            return [("MIXPEEK_MASK_VARCHAR",), ("MIXPEEK_MASK_VARIANT",)]
+        return super().rows(query, params)
+
+
 def test_views_over_an_ungoverned_shadow_table_are_refused_in_snowflake(env, monkeypatch):
     shadow = procedures.sync_mixpeek_collection(env.session, env.collection, "SHADOW_DOCS", "full", FULL)
     assert shadow["status"] == "SUCCEEDED"
     monkeypatch.setattr(arguments, "inside_snowflake", lambda: True)
     request = parse_view_request(env.collection, {"source_table": "SHADOW_DOCS", "view_prefix": "SHADOW_VIEW"})
     with pytest.raises(InvalidArgument) as caught:
-        ViewBuilder(Database(env.session), Collections(env.store), request).run()
+        ViewBuilder(GovernedSchema(env.session), Collections(env.store), request).run()
     assert caught.value.argument == "option source_table"
     assert "SHADOW_DOCS is not governed: no masking policy on SOURCE_URL, METADATA, DOCUMENT" in caught.value.problem
     assert not [r for r in env.session.sql("SHOW VIEWS").collect() if r["name"].startswith("SHADOW_VIEW")]
 
 
 class Policies:
-    """A runner answering POLICY_REFERENCES with fixed rows, recording what it was asked."""
+    """A runner answering POLICY_REFERENCES with fixed rows (and SHOW MASKING POLICIES with `deployed`)."""
 
-    def __init__(self, rows: list[tuple[str, str]] | Exception) -> None:
-        self.answer, self.asked = rows, []
+    def __init__(self, rows: list[tuple[str, str]] | Exception, deployed: list[tuple[str]] | Exception) -> None:
+        self.answer, self.deployed, self.asked = rows, deployed, []
 
-    def __call__(self, sql: str, params: list) -> list[tuple[str, str]]:
+    def __call__(self, sql: str, params: list) -> list[tuple[str, ...]]:
         self.asked.append((sql, params))
-        if isinstance(self.answer, Exception):
-            raise self.answer
-        return self.answer
+        answer = self.deployed if sql.startswith("SHOW MASKING POLICIES") else self.answer
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
 
 MASKED = [("MASKING_POLICY", "SOURCE_URL"), ("MASKING_POLICY", "METADATA"), ("MASKING_POLICY", "DOCUMENT")]
@@ -368,8 +378,8 @@ MASKED = [("MASKING_POLICY", "SOURCE_URL"), ("MASKING_POLICY", "METADATA"), ("MA
     ],
 )
 def test_a_documents_table_is_governed_only_when_its_sensitive_columns_are_masked(in_snowflake, rows, missing):
-    runner = Policies(rows)
-    call = lambda: arguments.check_governed(runner, '"DB"', '"DB"."S"."T"', "DB.S.T", "target_table")  # noqa: E731
+    runner = Policies(rows, [("MIXPEEK_MASK_VARCHAR",)])
+    call = lambda: arguments.check_governed(runner, '"DB"', '"DB"."S"', '"DB"."S"."T"', "DB.S.T", "t")  # noqa: E731
     if missing is None:
         call()
     else:
@@ -383,6 +393,13 @@ def test_a_documents_table_is_governed_only_when_its_sensitive_columns_are_maske
 
 
 def test_outside_snowflake_the_governance_check_does_not_run():
-    runner = Policies([])
-    arguments.check_governed(runner, '"DB"', '"DB"."S"."T"', "DB.S.T", "target_table")
+    runner = Policies([], [])
+    arguments.check_governed(runner, '"DB"', '"DB"."S"', '"DB"."S"."T"', "DB.S.T", "target_table")
     assert runner.asked == []
+
+
+@pytest.mark.parametrize("deployed", [[], RuntimeError("masking policies need Enterprise Edition")])
+def test_a_schema_without_masking_policies_has_nothing_to_bypass(in_snowflake, deployed):
+    runner = Policies([], deployed)
+    arguments.check_governed(runner, '"DB"', '"DB"."S"', '"DB"."S"."T"', "DB.S.T", "target_table")
+    assert [sql for sql, _ in runner.asked][1] == 'SHOW MASKING POLICIES IN SCHEMA "DB"."S"'

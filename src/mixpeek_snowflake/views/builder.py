@@ -75,7 +75,9 @@ class ViewBuilder:
         if not self.db.count(table_exists(source.database or ""), params):
             problem = f"{source.display} does not exist; run sync_mixpeek_collection first or name the synced table"
             raise InvalidArgument("option source_table", problem)
-        check_governed(self.db.rows, quote(source.database or ""), source.sql, source.display, "option source_table")
+        database = quote(source.database or "")
+        schema = f"{database}.{quote(source.schema or '')}"
+        check_governed(self.db.rows, database, schema, source.sql, source.display, "option source_table")
         return source
 
     def _samples(self, source: TableName, collection: Mapping[str, Any]) -> list[dict[str, Any]]:
