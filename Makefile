@@ -67,16 +67,31 @@ SAFE_VALUE = *[!A-Za-z0-9_.-]*
 build: $(STAMP)
 	$(SNOW) snowpark build
 
+# Every env: value (after shell overrides, as the Snowflake CLI resolves them) is checked before any SQL is rendered.
+CHECK_ENV = PYTHONPATH=src $(BIN)/python -c 'import os, sys, yaml; from mixpeek_snowflake.arguments import deploy_env_problems; \
+	env = yaml.safe_load(open("snowflake.yml"))["env"]; \
+	found = deploy_env_problems({k: os.environ[k] if k in os.environ else v for k, v in env.items()}); \
+	print(*found, sep="\n", file=sys.stderr); sys.exit(2 if found else 0)'
+# The API key: the first line of MIXPEEK_API_KEY_FILE, else MIXPEEK_API_KEY, else one line of standard input. It is put
+# into sql/25_secret.sql by bash builtins and sent on snow's standard input, so it is on no command line (ps).
+READ_KEY = if [ -n "$$MIXPEEK_API_KEY_FILE" ]; then IFS= read -r key < "$$MIXPEEK_API_KEY_FILE"; \
+	elif [ -n "$$MIXPEEK_API_KEY" ]; then key="$$MIXPEEK_API_KEY"; else IFS= read -r key; fi; \
+	case "$$key" in ""|$(SAFE_VALUE)) \
+	echo "Give the Mixpeek API key (letters, digits, '_', '-', '.') in MIXPEEK_API_KEY_FILE or on standard input." >&2; \
+	exit 2;; esac
+
+deploy: SHELL := /bin/bash
 deploy: build
-	@case "$$MIXPEEK_API_KEY" in ""|$(SAFE_VALUE)) \
-		echo "Set MIXPEEK_API_KEY to your Mixpeek API key (letters, digits, '_', '-', '.')." >&2; exit 2;; esac
+	@$(CHECK_ENV)
+	@if [ -n "$$MIXPEEK_API_KEY_FILE$$MIXPEEK_API_KEY" ]; then $(READ_KEY); fi
 	@case "$(COLLECTION)$(NAMESPACE)" in $(SAFE_VALUE)) \
 		echo "COLLECTION and NAMESPACE hold letters, digits, '_', '-', '.' only." >&2; exit 2;; esac
 	@test -z "$(COLLECTION)" -o -n "$(NAMESPACE)" || { echo "COLLECTION needs NAMESPACE (ns_… or its name)." >&2; exit 2; }
 	$(SNOW_SQL) -f sql/00_roles.sql
 	$(SNOW_SQL) -f sql/10_containers.sql
 	$(SNOW_SQL) -f sql/20_egress.sql
-	$(SNOW_SQL) --silent -f sql/25_secret.sql -D "mixpeek_api_key=$$MIXPEEK_API_KEY"
+	@$(READ_KEY); while IFS= read -r line; do printf '%s\n' "$${line//'<% mixpeek_api_key %>'/$$key}"; done \
+		< sql/25_secret.sql | $(SNOW_SQL) --silent --stdin
 	$(SNOW_SQL) -f sql/30_integration.sql
 	$(SNOW) snowpark deploy --replace --connection $(CONNECTION) \
 		--role "$$($(PROJECT_ENV) owner_role)" --warehouse "$$($(PROJECT_ENV) warehouse)"

@@ -21,9 +21,13 @@ GRANT USAGE ON DATABASE <% ctx.env.database %> TO ROLE <% ctx.env.reader_role %>
 GRANT USAGE ON SCHEMA <% ctx.env.database %>.<% ctx.env.schema %> TO ROLE <% ctx.env.owner_role %>;
 GRANT USAGE ON SCHEMA <% ctx.env.database %>.<% ctx.env.schema %> TO ROLE <% ctx.env.operator_role %>;
 GRANT USAGE ON SCHEMA <% ctx.env.database %>.<% ctx.env.schema %> TO ROLE <% ctx.env.reader_role %>;
-GRANT CREATE TABLE, CREATE VIEW, CREATE STAGE, CREATE PROCEDURE, CREATE FUNCTION, CREATE TASK, CREATE SECRET,
-  CREATE NETWORK RULE
+GRANT CREATE TABLE, CREATE VIEW, CREATE STAGE, CREATE PROCEDURE, CREATE FUNCTION, CREATE TASK
   ON SCHEMA <% ctx.env.database %>.<% ctx.env.schema %> TO ROLE <% ctx.env.owner_role %>;
+
+-- Separation of duties: SECURITYADMIN, not the owner, creates and so owns the network rule and the secret (steps 3-4).
+GRANT USAGE ON DATABASE <% ctx.env.database %> TO ROLE SECURITYADMIN;
+GRANT USAGE ON SCHEMA <% ctx.env.database %>.<% ctx.env.schema %> TO ROLE SECURITYADMIN;
+GRANT CREATE SECRET, CREATE NETWORK RULE ON SCHEMA <% ctx.env.database %>.<% ctx.env.schema %> TO ROLE SECURITYADMIN;
 
 GRANT USAGE ON WAREHOUSE <% ctx.env.warehouse %> TO ROLE <% ctx.env.owner_role %>;
 GRANT USAGE ON WAREHOUSE <% ctx.env.warehouse %> TO ROLE <% ctx.env.operator_role %>;

@@ -1,6 +1,7 @@
--- Step 3 of the deploy (owner role): the network rule allowing egress to the Mixpeek API host only.
+-- Step 3 of the deploy (SECURITYADMIN): the network rule allowing egress to the Mixpeek API host only.
+-- SECURITYADMIN owns it, so the owner role, whose procedures make the requests, cannot widen it.
 -- Created once, then its host list is set, so a rerun updates it in place while the integration uses it.
-USE ROLE <% ctx.env.owner_role %>;
+USE ROLE SECURITYADMIN;
 
 CREATE NETWORK RULE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.network_rule %>
   MODE = EGRESS

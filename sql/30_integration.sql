@@ -1,6 +1,7 @@
 -- Step 5 of the deploy (ACCOUNTADMIN, the only step that needs it): the account-level objects.
--- The external access integration names exactly the bundle's network rule and secret; the owner role may use it
--- and may run tasks. Created once, then set, so a rerun never drops the grant procedures depend on.
+-- The external access integration names exactly the bundle's network rule and secret; ACCOUNTADMIN owns it, and the
+-- owner role may only USE it and run tasks. Created once, then set, so a rerun never drops the grant procedures
+-- depend on.
 USE ROLE ACCOUNTADMIN;
 
 CREATE EXTERNAL ACCESS INTEGRATION IF NOT EXISTS <% ctx.env.integration %>

@@ -124,7 +124,7 @@ CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_E
   COLLECTION_ID VARCHAR NOT NULL COMMENT 'Mixpeek collection id (col_…)',
   MAPPING_ID VARCHAR NOT NULL COMMENT 'Hash of the key field and the metadata keys written; each column mapping keeps its own state',
   DOCUMENT_ID VARCHAR NOT NULL COMMENT 'Mixpeek document the values were pushed to',
-  KEY_VALUE VARCHAR COMMENT 'Source key that matched the document (JSON text unless a string)',
+  KEY_VALUE VARCHAR COMMENT 'SHA-256 hex of the source key that matched the document: SHA2(key as text, 256)',
   VALUES_HASH VARCHAR NOT NULL COMMENT 'SHA-256 of the update_data Mixpeek confirmed; a row is sent again only when it changes',
   SOURCE VARCHAR COMMENT 'Source table, or the start of the source query',
   LAST_RUN_ID VARCHAR NOT NULL COMMENT 'Enrichment run that last pushed the values',
@@ -135,9 +135,9 @@ CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_E
   RUN_ID VARCHAR NOT NULL COMMENT 'Enrichment run',
   COLLECTION_ID VARCHAR COMMENT 'Mixpeek collection id',
   SOURCE VARCHAR COMMENT 'Source table, or the start of the source query',
-  KEY_VALUE VARCHAR COMMENT 'Source key (JSON text unless a string); NULL when the key was NULL',
+  KEY_VALUE VARCHAR COMMENT 'SHA-256 hex of the source key: SHA2(key as text, 256); NULL when the key was NULL',
   DOCUMENT_ID VARCHAR COMMENT 'Mixpeek document, when the key matched one',
   REASON VARCHAR NOT NULL COMMENT 'Why nothing was pushed for it',
-  UPDATE_DATA VARIANT COMMENT 'The dotted-key update that was refused, when one was built',
+  UPDATE_DATA VARIANT COMMENT 'The JSON type of each dotted key of the refused update, never its value',
   FAILED_AT TIMESTAMP_NTZ NOT NULL COMMENT 'When (UTC)'
 ) COMMENT = 'Rows and documents an enrichment run could not push, with the reason; the rest of the run went on';

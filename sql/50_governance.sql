@@ -1,6 +1,8 @@
 -- Step 8 of the deploy (SYSADMIN grants, then the owner role; Enterprise Edition). Skip with GOVERNANCE=0.
 -- Tags say where each table comes from and how sensitive each column is; masking policies show the sensitive
--- columns only to the sensitive-reader role and to the owner (the procedures run as the owner).
+-- columns only to the sensitive-reader role and to the owner role in a session without SYSADMIN (the procedures and
+-- tasks run as the owner). SYSADMIN inherits the owner role to manage its objects, so a SYSADMIN (or ACCOUNTADMIN)
+-- session sees masked values; grant the sensitive-reader role to whoever must see them (docs/security.md).
 -- Policies are created closed and then given their body: CREATE OR REPLACE cannot replace an attached policy,
 -- so a rerun updates the body in place.
 -- Sensitive: the documents' source URLs, user metadata and raw JSON, the excerpts of rejected documents, and the
@@ -27,20 +29,22 @@ CREATE TAG IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.
 
 CREATE MASKING POLICY IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.mask_varchar_policy %>
   AS (val VARCHAR) RETURNS VARCHAR -> NULL
-  COMMENT = 'Mixpeek bundle: sensitive text visible to the sensitive-reader and owner roles only';
+  COMMENT = 'Mixpeek bundle: sensitive text visible to the sensitive-reader role and the procedures only';
 ALTER MASKING POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.mask_varchar_policy %> SET BODY ->
   CASE
-    WHEN IS_ROLE_IN_SESSION('<% ctx.env.sensitive_reader_role %>') OR IS_ROLE_IN_SESSION('<% ctx.env.owner_role %>')
+    WHEN IS_ROLE_IN_SESSION('<% ctx.env.sensitive_reader_role %>')
+      OR (IS_ROLE_IN_SESSION('<% ctx.env.owner_role %>') AND NOT IS_ROLE_IN_SESSION('SYSADMIN'))
       THEN val
     ELSE '***MASKED***'
   END;
 
 CREATE MASKING POLICY IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.mask_variant_policy %>
   AS (val VARIANT) RETURNS VARIANT -> NULL
-  COMMENT = 'Mixpeek bundle: sensitive JSON visible to the sensitive-reader and owner roles only';
+  COMMENT = 'Mixpeek bundle: sensitive JSON visible to the sensitive-reader role and the procedures only';
 ALTER MASKING POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.mask_variant_policy %> SET BODY ->
   CASE
-    WHEN IS_ROLE_IN_SESSION('<% ctx.env.sensitive_reader_role %>') OR IS_ROLE_IN_SESSION('<% ctx.env.owner_role %>')
+    WHEN IS_ROLE_IN_SESSION('<% ctx.env.sensitive_reader_role %>')
+      OR (IS_ROLE_IN_SESSION('<% ctx.env.owner_role %>') AND NOT IS_ROLE_IN_SESSION('SYSADMIN'))
       THEN val
     ELSE TO_VARIANT('***MASKED***')
   END;

@@ -3,7 +3,8 @@
 -- `snow snowpark deploy` replaces procedures and functions WITH COPY GRANTS, so these grants survive upgrades.
 USE ROLE <% ctx.env.owner_role %>;
 
--- Every procedure is owner's rights: it runs as the owner role with the bundle's integration and secret.
+-- Every procedure is owner's rights: it runs as the owner role with the bundle's integration and secret, which the
+-- owner may use (USAGE, READ) but does not own (SECURITYADMIN and ACCOUNTADMIN do, steps 3-5).
 -- enrich_mixpeek_documents reads its source (a table, a view or a SELECT query) as the owner role, so whoever may
 -- call it can push into Mixpeek metadata anything the owner role can SELECT. Grant the owner role SELECT only on
 -- the tables meant for Mixpeek, one by one, e.g.

@@ -18,6 +18,6 @@ USE ROLE ACCOUNTADMIN;
 DROP INTEGRATION IF EXISTS <% ctx.env.integration %>;
 REVOKE EXECUTE TASK ON ACCOUNT FROM ROLE <% ctx.env.owner_role %>;
 
-USE ROLE <% ctx.env.owner_role %>;
+USE ROLE SECURITYADMIN;
 DROP SECRET IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.secret %>;
 DROP NETWORK RULE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.network_rule %>;

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 MAX_DETAIL_CHARS = 500
+MIN_FRAGMENT = 8
+REDACTED = "[redacted]"
 
 
 def truncate(text: str, limit: int = MAX_DETAIL_CHARS) -> str:
@@ -10,6 +14,36 @@ def truncate(text: str, limit: int = MAX_DETAIL_CHARS) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+def redact_fragments(text: str, secret: str, minimum: int = MIN_FRAGMENT) -> str:
+    """Text with every run of `minimum` or more characters that also occurs in `secret` (any case) redacted."""
+    if not text or not secret:
+        return text
+    if len(secret) < minimum:
+        return re.sub(re.escape(secret), REDACTED, text, flags=re.IGNORECASE)
+    folded, key = text.lower(), secret.lower()
+    grams = {key[i : i + minimum] for i in range(len(key) - minimum + 1)}
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i <= len(folded) - minimum:
+        if folded[i : i + minimum] not in grams:
+            i += 1
+            continue
+        end = i + minimum
+        while end < len(folded) and folded[i : end + 1] in key:
+            end += 1
+        spans.append((i, end))
+        i = end
+    return _replace(text, spans)
+
+
+def _replace(text: str, spans: list[tuple[int, int]]) -> str:
+    parts, last = [], 0
+    for start, end in spans:
+        parts += [text[last:start], REDACTED]
+        last = end
+    return "".join([*parts, text[last:]])
 
 
 class MixpeekSnowflakeError(Exception):

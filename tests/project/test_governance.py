@@ -102,6 +102,16 @@ def test_labels_and_enrichment_tables_are_tagged_internal(deployed: list[Execute
         assert tag.endswith(f"{_q(env, 'sensitivity_tag')} = 'internal'"), table
 
 
+# Snowflake's system-defined hierarchy: https://docs.snowflake.com/en/user-guide/security-access-control-overview
+SYSTEM_ROLES = {"ACCOUNTADMIN": {"SYSADMIN", "SECURITYADMIN"}, "SECURITYADMIN": {"USERADMIN"}}
+
+
+def test_no_role_above_the_owner_inherits_the_sensitive_reader(deployed: list[Executed], env: dict) -> None:
+    inherits = {**SYSTEM_ROLES, **_role_hierarchy(deployed)}
+    for role in ("SYSADMIN", "ACCOUNTADMIN", "SECURITYADMIN", env["owner_role"], env["operator_role"]):
+        assert env["sensitive_reader_role"] not in _in_session(role, inherits), role
+
+
 def _role_hierarchy(deployed: list[Executed]) -> dict[str, set[str]]:
     inherits: dict[str, set[str]] = {}
     for grant in sqlfacts.grants(deployed):
@@ -151,9 +161,10 @@ def test_masking_shows_sensitive_values_only_to_privileged_roles(
     deployed: list[Executed], env: dict, policy: str
 ) -> None:
     body = _body(deployed, f"ALTER MASKING POLICY {_q(env, policy)} SET BODY")
-    inherits = _role_hierarchy(deployed)
-    privileged = {env["owner_role"], env["sensitive_reader_role"], "SYSADMIN"}
-    for role in privileged | {env["reader_role"], env["operator_role"]}:
+    inherits = {**SYSTEM_ROLES, **_role_hierarchy(deployed)}
+    privileged = {env["owner_role"], env["sensitive_reader_role"]}
+    others = {env["reader_role"], env["operator_role"], "SYSADMIN", "ACCOUNTADMIN", "SECURITYADMIN", "PUBLIC"}
+    for role in privileged | others:
         value = _evaluate(body, _in_session(role, inherits), {"val": SECRET_VALUE})
         assert (value == SECRET_VALUE) == (role in privileged), role
         assert value in (SECRET_VALUE, "***MASKED***")

@@ -13,11 +13,13 @@ from project.sqlfacts import Executed, Grant
 STEP_ROLES = {
     "00_roles.sql": {"USERADMIN"},
     "10_containers.sql": {"SYSADMIN"},
+    "20_egress.sql": {"SECURITYADMIN"},
+    "25_secret.sql": {"SECURITYADMIN"},
     "30_integration.sql": {"ACCOUNTADMIN"},
     "50_governance.sql": {"SYSADMIN", "owner"},
     "55_row_access.sql": {"SYSADMIN", "owner"},
     "90_grants.sql": {"owner", "SECURITYADMIN"},
-    "undeploy.sql": {"owner", "ACCOUNTADMIN"},
+    "undeploy.sql": {"owner", "ACCOUNTADMIN", "SECURITYADMIN"},
     "undeploy_data.sql": {"owner", "USERADMIN"},
 }
 BROAD_PRIVILEGES = {"ALL", "ALL PRIVILEGES", "OWNERSHIP", "MANAGE GRANTS", "APPLY MASKING POLICY", "APPLY TAG"}
@@ -28,8 +30,6 @@ OWNER_SCHEMA_PRIVILEGES = {
     "CREATE PROCEDURE",
     "CREATE FUNCTION",
     "CREATE TASK",
-    "CREATE SECRET",
-    "CREATE NETWORK RULE",
     "CREATE TAG",
     "CREATE MASKING POLICY",
     "CREATE ROW ACCESS POLICY",
@@ -105,10 +105,17 @@ def test_the_only_bulk_grants_are_select_on_the_bundle_schema_views_to_readers(
     assert len(bulk_texts) == len(bulk)
 
 
-def test_securityadmin_only_grants_select_on_views(deployed: list[Executed]) -> None:
+def test_securityadmin_only_keeps_the_rule_and_the_secret_and_grants_reads(deployed: list[Executed], env: dict) -> None:
     acting = [s for s in deployed if s.role == "SECURITYADMIN" and not s.text.startswith("USE ROLE")]
+    rule, secret = (f"{_schema(env)}.{env[name]}".upper() for name in ("network_rule", "secret"))
+    allowed = (
+        rf"(CREATE|ALTER) NETWORK RULE (IF NOT EXISTS )?{rule} .*",
+        rf"(CREATE|ALTER) SECRET (IF NOT EXISTS )?{secret} .*",
+        rf"GRANT READ ON SECRET {secret} TO ROLE {env['owner_role']}",
+        r"GRANT SELECT ON (ALL|FUTURE) VIEWS IN SCHEMA \S+ TO ROLE \S+",
+    )
     assert acting
-    assert all(re.fullmatch(r"GRANT SELECT ON (ALL|FUTURE) VIEWS IN SCHEMA \S+ TO ROLE \S+", s.text) for s in acting)
+    assert all(any(re.fullmatch(p, s.text, re.S) for p in allowed) for s in acting), acting
 
 
 def test_the_owner_may_create_the_views_the_readers_then_select(granted: list[Grant], env: dict) -> None:
@@ -124,15 +131,28 @@ def test_no_broad_privilege_is_granted(granted: list[Grant]) -> None:
 def test_the_owner_role_owns_everything_the_bundle_creates_in_its_schema(deployed: list[Executed], env: dict) -> None:
     prefix = f"{env['database']}.{env['schema']}.".upper()
     in_schema = [c for c in sqlfacts.created(deployed) if c.name.startswith(prefix)]
-    assert {"TABLE", "TAG", "MASKING POLICY", "ROW ACCESS POLICY", "TASK", "SECRET", "NETWORK RULE"} <= {
-        c.kind for c in in_schema
-    }
-    assert all(c.role == env["owner_role"] for c in in_schema)
+    owned = {c.kind for c in in_schema if c.role == env["owner_role"]}
+    assert {"TABLE", "TAG", "MASKING POLICY", "ROW ACCESS POLICY", "TASK"} <= owned
+    assert not owned & {"SECRET", "NETWORK RULE"}
+    assert all(c.role == env["owner_role"] for c in in_schema if c.kind not in ("SECRET", "NETWORK RULE"))
+
+
+def test_security_roles_own_the_rule_the_secret_and_the_integration(deployed: list[Executed], env: dict) -> None:
+    owners = {(c.kind, c.name): c.role for c in sqlfacts.created(deployed)}
+    schema = _schema(env)
+    assert owners[("NETWORK RULE", f"{schema}.{env['network_rule']}".upper())] == "SECURITYADMIN"
+    assert owners[("SECRET", f"{schema}.{env['secret']}".upper())] == "SECURITYADMIN"
+    assert owners[("EXTERNAL ACCESS INTEGRATION", env["integration"].upper())] == "ACCOUNTADMIN"
+    altered = [s for s in deployed if re.match(r"ALTER (NETWORK RULE|SECRET|EXTERNAL ACCESS INTEGRATION) ", s.text)]
+    assert altered and all(s.role in ("SECURITYADMIN", "ACCOUNTADMIN") for s in altered)
+    inherited = {g.name for g in sqlfacts.grants(deployed) if g.kind == "ROLE" and g.grantee == env["owner_role"]}
+    assert "SECURITYADMIN" not in inherited and "ACCOUNTADMIN" not in inherited
 
 
 def test_the_owner_role_has_what_the_procedures_need(granted: list[Grant], env: dict) -> None:
     owner = env["owner_role"]
     assert _privileges(granted, owner, "INTEGRATION", env["integration"]) == {"USAGE"}
+    assert _privileges(granted, owner, "SECRET", f"{env['database']}.{env['schema']}.{env['secret']}") == {"READ"}
     assert _privileges(granted, owner, "ACCOUNT") == {"EXECUTE TASK"}
     assert _privileges(granted, owner, "DATABASE", env["database"]) == {"USAGE"}
     assert _privileges(granted, owner, "WAREHOUSE", env["warehouse"]) == {"USAGE"}

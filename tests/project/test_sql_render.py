@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 
 import pytest
 import sqlglot
@@ -10,6 +12,8 @@ from project import sqlfacts, sqlfiles
 from project.sqlfiles import ROOT, RenderError
 from sqlglot import exp
 from sqlglot.errors import ParseError
+
+from mixpeek_snowflake.arguments import deploy_env_problems
 
 # Statement kinds sqlglot's snowflake dialect cannot parse (it falls back to an opaque Command, or fails, as for
 # CREATE ROW ACCESS POLICY ... AS (...) RETURNS BOOLEAN -> ...). Every other statement must parse to a real tree.
@@ -20,6 +24,7 @@ ALLOWED_FALLBACKS = tuple(
         r"GRANT ROLE ",
         r"GRANT OPERATE, MONITOR ON TASK ",
         r"GRANT SELECT ON (ALL|FUTURE) VIEWS IN SCHEMA ",
+        r"GRANT READ ON SECRET ",
         r"(CREATE|ALTER|DROP) NETWORK RULE ",
         r"(CREATE|ALTER|DROP) SECRET ",
         r"(CREATE|ALTER) EXTERNAL ACCESS INTEGRATION ",
@@ -158,7 +163,8 @@ def _recipe(target: str) -> list[str]:
 
 
 def _file_lines(lines: list[str]) -> list[tuple[str, str]]:
-    return [(m[1], line) for line in lines if (m := re.search(r" -f sql/(\S+)", line))]
+    """(file, recipe line) for each sql/ file a recipe runs, with -f or (the secret step) on snow's standard input."""
+    return [(m[1], line) for line in lines if (m := re.search(r"(?: -f |< )sql/(\S+)", line))]
 
 
 @pytest.mark.parametrize("target", ["deploy", "undeploy"])
@@ -168,7 +174,8 @@ def test_make_runs_the_files_in_order_with_their_variables_and_switches(target: 
     assert [file for file, _ in _file_lines(lines)] == [s.file for s in steps]
     for file, line in _file_lines(lines):
         step = sqlfiles.step(file)
-        assert re.findall(r'-D "(\w+)=', line) == list(step.variables), line
+        stdin = file == "25_secret.sql"
+        assert re.findall(r'-D "(\w+)=', line) == ([] if stdin else list(step.variables)), line
         if step.switch:
             opening = max(i for i, text in enumerate(lines[: lines.index(line)]) if text.startswith("if"))
             assert f"$({step.switch})" in lines[opening], f"{file} is not behind {step.switch}"
@@ -187,10 +194,66 @@ def test_snowpark_deploy_runs_between_the_account_steps_and_the_table_steps() ->
     )
 
 
-def test_the_api_key_only_travels_on_the_command_line_and_is_never_echoed(rendered: dict[str, list[str]]) -> None:
+def test_the_api_key_never_travels_on_a_command_line_and_is_never_echoed(rendered: dict[str, list[str]]) -> None:
     key = sqlfiles.EXAMPLE_VARIABLES["mixpeek_api_key"]
     holders = [f for f, statements in rendered.items() if any(key in s for s in statements)]
     assert holders == ["25_secret.sql"]
     assert "SECRET_STRING = '<% mixpeek_api_key %>'" in (ROOT / "sql" / "25_secret.sql").read_text()
+    recipe = _recipe("deploy")
+    secret_line = next(line for _, line in _file_lines(recipe) if "25_secret.sql" in line)
+    assert secret_line.startswith("\t@$(READ_KEY); ") and secret_line.endswith("| $(SNOW_SQL) --silent --stdin")
+    assert "printf '%s\\n' \"$${line//'<% mixpeek_api_key %>'/$$key}\"" in secret_line
+    assert not [line for line in recipe if re.search(r"mixpeek_api_key=|-D \S*KEY", line)]
+    assert re.search(r"^deploy: SHELL := /bin/bash$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+
+
+def test_make_reads_the_key_from_a_file_or_standard_input_and_puts_it_on_no_argv(tmp_path) -> None:
+    sql = tmp_path / "sql"
+    sql.mkdir()
+    (sql / "25_secret.sql").write_text("SET X = '<% mixpeek_api_key %>';\nALTER '<% mixpeek_api_key %>';\n")
+    (tmp_path / "keyfile").write_text("mxp_from.file-1\n")
+    makefile = tmp_path / "Makefile"
     secret_line = next(line for _, line in _file_lines(_recipe("deploy")) if "25_secret.sql" in line)
-    assert " --silent " in secret_line and '"mixpeek_api_key=$$MIXPEEK_API_KEY"' in secret_line
+    read_key = re.search(r"^READ_KEY = (.*?)(?<!\\)\n", (ROOT / "Makefile").read_text(), re.S | re.M)[1]
+    header = f"SAFE_VALUE = *[!A-Za-z0-9_.-]*\nREAD_KEY = {read_key}\nSNOW_SQL = sh -c cat snow\n"
+    makefile.write_text(f"{header}s: SHELL := /bin/bash\ns:\n{secret_line}\n")
+
+    def make(stdin: str, **env: str) -> subprocess.CompletedProcess[str]:
+        environ = {"PATH": os.environ["PATH"], **env}
+        return subprocess.run(
+            ["make", "-s", "s"], cwd=tmp_path, input=stdin, env=environ, capture_output=True, text=True
+        )
+
+    from_file = make("", MIXPEEK_API_KEY_FILE=str(tmp_path / "keyfile"))
+    assert from_file.stdout == "SET X = 'mxp_from.file-1';\nALTER 'mxp_from.file-1';\n"
+    assert make("mxp_stdin_2\n").stdout == "SET X = 'mxp_stdin_2';\nALTER 'mxp_stdin_2';\n"
+    refused = make("x'); DROP TABLE t; --\n")
+    assert refused.returncode != 0 and "MIXPEEK_API_KEY_FILE or on standard input" in refused.stderr
+    assert refused.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("api_host", "api.mixpeek.com'); DROP TABLE t; --"),
+        ("api_host", "api.mixpeek.com:443"),
+        ("schema", "CORE; DROP SCHEMA X"),
+        ("owner_role", "SYSADMIN OR 1=1"),
+        ("database", ""),
+        ("incremental_schedule", "USING CRON 0 * * * * UTC'; DROP TASK t; --"),
+        ("warehouse_size", "XSMALL AUTO_SUSPEND = 0"),
+        ("task_timeout_ms", "1; DROP"),
+    ],
+)
+def test_every_env_value_is_checked_before_it_reaches_sql(env: dict, name: str, value: str) -> None:
+    assert deploy_env_problems(env) == []
+    problems = deploy_env_problems({**env, name: value})
+    assert len(problems) == 1 and problems[0].startswith(f"env {name}={value!r} is not allowed; expected ")
+
+
+def test_make_deploy_checks_the_env_before_the_first_statement() -> None:
+    recipe = _recipe("deploy")
+    first_snow = next(i for i, line in enumerate(recipe) if "$(SNOW" in line)
+    assert recipe.index("\t@$(CHECK_ENV)") < first_snow
+    check = re.search(r"^CHECK_ENV = (.*?)(?<!\\)\n", (ROOT / "Makefile").read_text(), re.S | re.M)[1]
+    assert "deploy_env_problems" in check and "os.environ[k] if k in os.environ else v" in check

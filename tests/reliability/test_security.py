@@ -6,20 +6,30 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import socket
+import sys
 import threading
 import traceback
+import types
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
+from local_world import fresh_session, serving
 from reliability.world import API_KEY, NAMESPACE, TARGET
 
 from mixpeek_local import verify
-from mixpeek_local.emulator import Fault
+from mixpeek_local.emulator import Fault, Store, seed_collection
 from mixpeek_local.soak.faults import CrashingSession, crash_point
-from mixpeek_snowflake.errors import MixpeekAPIError
+from mixpeek_snowflake import arguments, procedures
+from mixpeek_snowflake.arguments import base_url_option
+from mixpeek_snowflake.errors import InvalidArgument, MixpeekAPIError, redact_fragments
+from mixpeek_snowflake.snowflake.database import Database
+from mixpeek_snowflake.views.builder import ViewBuilder
+from mixpeek_snowflake.views.options import parse_view_request
 
 FULL = {"partitions": 1, "page_size": 10}
 LOGGERS = ("", "mixpeek_snowflake", "urllib3", "requests", "snowflake.connector", "snowflake.snowpark", "fakesnow")
@@ -196,3 +206,200 @@ def test_the_emulator_refuses_a_wrong_bearer_token_and_says_so(env, monkeypatch)
     monkeypatch.setenv("MIXPEEK_API_KEY", "mxp_wrong_key_31c7")
     error = env.fails_cleanly(lambda: env.sync("full"), "401", MixpeekAPIError)
     assert error.status == 401 and "API key was rejected" in str(error) and "mxp_wrong_key_31c7" not in str(error)
+
+
+def hostile(target: Path) -> str:
+    """A comment that, formatted unescaped into fakesnow's INSERT, drops the documents table and writes a file."""
+    return f"x'); DROP TABLE MIXPEEK_DOCUMENTS; COPY (SELECT 'pwned') TO '{target}'; --"
+
+
+def test_a_hostile_table_comment_or_column_name_is_data_on_the_local_engine(engine, tmp_path):
+    written = tmp_path / "table.csv"
+    with fresh_session(engine, "SECC") as session:
+        session.sql("CREATE TABLE MIXPEEK_DOCUMENTS (A INT)").collect()
+        comment = hostile(written)
+        session.sql(f"CREATE TABLE NOTES (A INT) COMMENT = '{comment.replace(chr(39), chr(39) * 2)}'").collect()
+        session.sql(f'CREATE TABLE SIZED ("{hostile(written)}" VARCHAR(10))').collect()
+        stored = session.sql("SELECT COMMENT FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = 'NOTES'").collect()
+        assert [r[0] for r in stored] == [comment]
+        assert session.sql("SELECT COUNT(*) FROM MIXPEEK_DOCUMENTS").collect()[0][0] == 0
+    assert not written.exists()
+
+
+def test_a_hostile_collection_and_field_name_reach_view_comments_as_data(engine, monkeypatch, tmp_path):
+    store = Store()
+    collection = seed_collection(store, documents=12, seed=3, namespace=NAMESPACE, collection_id="col_hostile001")
+    shape = store.get_collection(collection)
+    name, field = hostile(tmp_path / "name.csv"), hostile(tmp_path / "field.csv")
+    schema = {"properties": {"title": {"type": "string", "description": field}}}
+    store.add_collection({**shape, "collection_name": name, "output_schema": schema}, namespace=NAMESPACE)
+    with serving(store, monkeypatch, API_KEY, NAMESPACE), fresh_session(engine, "SECV") as session:
+        synced = procedures.sync_mixpeek_collection(session, collection, "MIXPEEK_DOCUMENTS", "full", None)
+        made = procedures.create_mixpeek_views(session, collection, None)
+        comments = session.sql("SELECT COMMENT FROM _FS_GLOBAL._FS_INFORMATION_SCHEMA._FS_TABLES_EXT").collect()
+        assert any(name in (r[0] or "") for r in comments)
+        count = session.sql("SELECT COUNT(*) FROM MIXPEEK_DOCUMENTS").collect()[0][0]
+    assert made["collection_name"] == name and count == synced["inserted"] == 12
+    assert not (tmp_path / "name.csv").exists() and not (tmp_path / "field.csv").exists()
+
+
+@pytest.fixture
+def in_snowflake(monkeypatch):
+    """Make the bundle believe it runs in a Snowflake procedure (the _snowflake module exists)."""
+    monkeypatch.setitem(sys.modules, "_snowflake", types.ModuleType("_snowflake"))
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://api.mixpeek.com:443", "clear text"),
+        ("http://api.mixpeek.com", "clear text"),
+        ("https://evil.example.com", "host evil.example.com is not the configured Mixpeek API host"),
+        ("https://api.mixpeek.com.evil.example.com", "not the configured Mixpeek API host"),
+        ("https://api.mixpeek.com:8443", "port 8443"),
+        ("https://api.mixpeek.com:99999", "port is not a number"),
+    ],
+)
+def test_a_base_url_that_could_leak_the_key_is_refused(url, problem, monkeypatch):
+    monkeypatch.delenv("MIXPEEK_BASE_URL", raising=False)
+    with pytest.raises(InvalidArgument) as caught:
+        base_url_option("base_url", url)
+    assert caught.value.argument == "option base_url" and problem in caught.value.problem
+
+
+def test_inside_snowflake_only_https_to_the_api_host(in_snowflake):
+    assert base_url_option("base_url", "https://api.mixpeek.com/v1") == "https://api.mixpeek.com/v1"
+    for url in ("http://127.0.0.1:8080", "http://localhost", "https://127.0.0.1"):
+        with pytest.raises(InvalidArgument, match="not allowed"):
+            base_url_option("base_url", url)
+
+
+def test_outside_snowflake_loopback_http_and_the_local_host_pass(monkeypatch):
+    monkeypatch.setenv("MIXPEEK_BASE_URL", "https://staging.example.com")
+    for url in (
+        "http://127.0.0.1:8765/",
+        "http://localhost:1",
+        "https://staging.example.com",
+        "https://api.mixpeek.com",
+    ):
+        assert base_url_option("base_url", url) == url
+
+
+def test_a_cleartext_base_url_is_refused_before_any_request(env):
+    since = len(env.emulator.requests)
+    with pytest.raises(InvalidArgument, match="clear text"):
+        env.sync("full", base_url="http://api.mixpeek.com:443")
+    assert env.emulator.requests[since:] == []
+
+
+def fragments(text: str, secret: str = API_KEY, size: int = 8) -> list[str]:
+    """Every run of `size` characters of the secret found in the text, ignoring case."""
+    folded = text.lower()
+    return sorted(
+        {secret[i : i + size] for i in range(len(secret) - size + 1) if secret[i : i + size].lower() in folded}
+    )
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [API_KEY[:-2], API_KEY[3:14].upper(), f"{API_KEY[:9]}…{API_KEY[-9:]}", f"key={API_KEY[1:]}&x={API_KEY[:-1]}"],
+)
+def test_a_server_echoing_part_of_the_key_leaves_no_8_character_fragment(env, every_log, echo):
+    env.emulator.inject(Fault("status", path_contains="/v1/collections/", status=401, message=f"bad key {echo}"))
+    error = env.fails_cleanly(lambda: env.sync("full", **FULL), "401", MixpeekAPIError)
+    runs = verify.tables_of(TARGET).runs.sql
+    stored = [str(row) for row in env.session.sql(f"SELECT * FROM {runs}").collect()]
+    texts = [*error_texts(error), *stored, every_log.text, *(r.getMessage() for r in every_log.records)]
+    assert "[redacted]" in str(error)
+    assert [f for t in texts for f in fragments(re.sub(r'File "[^"]*"', "File", t))] == []
+
+
+def test_redaction_keeps_what_is_not_the_key():
+    assert redact_fragments("id mxp_rel ok; MXP_RELIABILITY_X", API_KEY) == "id mxp_rel ok; [redacted]X"
+    assert redact_fragments("abcdefgh", "k3y") == "abcdefgh" and redact_fragments("a K3Y b", "k3y") == "a [redacted] b"
+
+
+class Collections:
+    """A CollectionReader answering from the emulator's store, so no request leaves the test."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get_collection(self, collection: str) -> dict:
+        return self.store.get_collection(collection)
+
+
+class GovernedSchema(Database):
+    """The real database, except that the schema shows the bundle's masking policies, as after sql/50_governance.sql."""
+
+    def rows(self, query: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        if query.startswith("SHOW MASKING POLICIES IN SCHEMA "):
+            return [("MIXPEEK_MASK_VARCHAR",), ("MIXPEEK_MASK_VARIANT",)]
+        return super().rows(query, params)
+
+
+def test_views_over_an_ungoverned_shadow_table_are_refused_in_snowflake(env, monkeypatch):
+    shadow = procedures.sync_mixpeek_collection(env.session, env.collection, "SHADOW_DOCS", "full", FULL)
+    assert shadow["status"] == "SUCCEEDED"
+    monkeypatch.setattr(arguments, "inside_snowflake", lambda: True)
+    request = parse_view_request(env.collection, {"source_table": "SHADOW_DOCS", "view_prefix": "SHADOW_VIEW"})
+    with pytest.raises(InvalidArgument) as caught:
+        ViewBuilder(GovernedSchema(env.session), Collections(env.store), request).run()
+    assert caught.value.argument == "option source_table"
+    assert "SHADOW_DOCS is not governed: no masking policy on SOURCE_URL, METADATA, DOCUMENT" in caught.value.problem
+    assert not [r for r in env.session.sql("SHOW VIEWS").collect() if r["name"].startswith("SHADOW_VIEW")]
+
+
+class Policies:
+    """A runner answering POLICY_REFERENCES with fixed rows (and SHOW MASKING POLICIES with `deployed`)."""
+
+    def __init__(self, rows: list[tuple[str, str]] | Exception, deployed: list[tuple[str]] | Exception) -> None:
+        self.answer, self.deployed, self.asked = rows, deployed, []
+
+    def __call__(self, sql: str, params: list) -> list[tuple[str, ...]]:
+        self.asked.append((sql, params))
+        answer = self.deployed if sql.startswith("SHOW MASKING POLICIES") else self.answer
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+MASKED = [("MASKING_POLICY", "SOURCE_URL"), ("MASKING_POLICY", "METADATA"), ("MASKING_POLICY", "DOCUMENT")]
+
+
+@pytest.mark.parametrize(
+    ("rows", "missing"),
+    [
+        (MASKED, None),
+        ([*MASKED, ("ROW_ACCESS_POLICY", None)], None),
+        (MASKED[:2], "DOCUMENT"),
+        ([("ROW_ACCESS_POLICY", None)], "SOURCE_URL, METADATA, DOCUMENT"),
+        (RuntimeError("Unknown function POLICY_REFERENCES"), "SOURCE_URL, METADATA, DOCUMENT"),
+    ],
+)
+def test_a_documents_table_is_governed_only_when_its_sensitive_columns_are_masked(in_snowflake, rows, missing):
+    runner = Policies(rows, [("MIXPEEK_MASK_VARCHAR",)])
+    call = lambda: arguments.check_governed(runner, '"DB"', '"DB"."S"', '"DB"."S"."T"', "DB.S.T", "t")  # noqa: E731
+    if missing is None:
+        call()
+    else:
+        with pytest.raises(InvalidArgument, match=f"DB.S.T is not governed: no masking policy on {missing};"):
+            call()
+    sql, params = runner.asked[0]
+    assert params == ['"DB"."S"."T"'] and sql == (
+        'SELECT POLICY_KIND, REF_COLUMN_NAME FROM TABLE("DB".INFORMATION_SCHEMA.POLICY_REFERENCES('
+        "REF_ENTITY_NAME => ?, REF_ENTITY_DOMAIN => 'table'))"
+    )
+
+
+def test_outside_snowflake_the_governance_check_does_not_run():
+    runner = Policies([], [])
+    arguments.check_governed(runner, '"DB"', '"DB"."S"', '"DB"."S"."T"', "DB.S.T", "target_table")
+    assert runner.asked == []
+
+
+@pytest.mark.parametrize("deployed", [[], RuntimeError("masking policies need Enterprise Edition")])
+def test_a_schema_without_masking_policies_has_nothing_to_bypass(in_snowflake, deployed):
+    runner = Policies([], deployed)
+    arguments.check_governed(runner, '"DB"', '"DB"."S"', '"DB"."S"."T"', "DB.S.T", "target_table")
+    assert [sql for sql, _ in runner.asked][1] == 'SHOW MASKING POLICIES IN SCHEMA "DB"."S"'

@@ -1,8 +1,10 @@
-"""Fixes for two fakesnow 0.12 defects that would make the local engine disagree with Snowflake.
+"""Fixes for three fakesnow 0.12 defects that would make the local engine disagree with Snowflake.
 
 1. A MERGE inside BEGIN ... COMMIT fails: fakesnow records a (missing) table comment for the temporary
    table it creates, which writes to a second DuckDB database inside the open transaction.
 2. The server sends a NULL timestamp as 1970-01-01: its Arrow struct encoding drops the null mask.
+3. SQL injection: fakesnow formats table and view COMMENTs (and table, schema and column names) into its
+   information-schema INSERTs unescaped, so a comment such as x'); DROP TABLE t; -- runs as SQL in DuckDB.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import fakesnow.arrow as arrow
+import fakesnow.info_schema as info_schema
 import fakesnow.transforms as transforms
 import pyarrow as pa
 from sqlglot import Expr
@@ -42,9 +45,37 @@ def _keeping_nulls(original: Callable[[pa.Array], pa.Array]) -> Callable[[pa.Arr
     return timestamp_to_sf_struct
 
 
+def escaped(text: str) -> str:
+    """Text safe inside a DuckDB '...' literal: each quote doubled (DuckDB gives backslashes no meaning)."""
+    return str(text).replace("'", "''")
+
+
+def _escaping_comment(original: Callable[[str, str, str, str], str]) -> Callable[[str, str, str, str], str]:
+    def insert_table_comment_sql(catalog: str, schema: str, table: str, comment: str) -> str:
+        return original(escaped(catalog), escaped(schema), escaped(table), escaped(comment))
+
+    insert_table_comment_sql.fixed = True  # type: ignore[attr-defined]
+    return insert_table_comment_sql
+
+
+def _escaping_lengths(
+    original: Callable[[str, str, str, list[tuple[str, int]]], str],
+) -> Callable[[str, str, str, list[tuple[str, int]]], str]:
+    def insert_text_lengths_sql(catalog: str, schema: str, table: str, text_lengths: list[tuple[str, int]]) -> str:
+        lengths = [(escaped(name), int(size)) for name, size in text_lengths]
+        return original(escaped(catalog), escaped(schema), escaped(table), lengths)
+
+    insert_text_lengths_sql.fixed = True  # type: ignore[attr-defined]
+    return insert_text_lengths_sql
+
+
 def apply() -> None:
     """Patch the loaded fakesnow modules; safe to call more than once."""
     if not getattr(transforms.extract_comment_on_table, "fixed", False):
-        transforms.extract_comment_on_table = _without_empty_comment(transforms.extract_comment_on_table)
+        transforms.extract_comment_on_table = _without_empty_comment(transforms.extract_comment_on_table)  # type: ignore[assignment]
     if not getattr(arrow.timestamp_to_sf_struct, "fixed", False):
-        arrow.timestamp_to_sf_struct = _keeping_nulls(arrow.timestamp_to_sf_struct)
+        arrow.timestamp_to_sf_struct = _keeping_nulls(arrow.timestamp_to_sf_struct)  # type: ignore[assignment]
+    if not getattr(info_schema.insert_table_comment_sql, "fixed", False):
+        info_schema.insert_table_comment_sql = _escaping_comment(info_schema.insert_table_comment_sql)  # type: ignore[assignment]
+    if not getattr(info_schema.insert_text_lengths_sql, "fixed", False):
+        info_schema.insert_text_lengths_sql = _escaping_lengths(info_schema.insert_text_lengths_sql)  # type: ignore[assignment]

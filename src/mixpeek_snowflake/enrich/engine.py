@@ -8,13 +8,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from mixpeek_snowflake.enrich.keys import Failure, Target, resolve
+from mixpeek_snowflake.enrich.keys import Failure, Target, key_hash, resolve
 from mixpeek_snowflake.enrich.options import MAX_BATCH, EnrichRequest
-from mixpeek_snowflake.enrich.source import SourcePlan, SourceRow, grouped_rows
+from mixpeek_snowflake.enrich.source import SourcePlan, SourceRow, grouped_rows, read_rows
 from mixpeek_snowflake.enrich.statements import CURRENT_CONTEXT, EnrichTables
 from mixpeek_snowflake.errors import MixpeekAPIError, MixpeekSnowflakeError
 from mixpeek_snowflake.mixpeek.client import MixpeekClient, quote_segment
@@ -47,6 +47,7 @@ class Counts:
     unchanged: int = 0
     failed: int = 0
     batches: int = 0
+    expired: int = 0
     samples: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -90,9 +91,23 @@ class Enrichment:
                 f"enrichment run {self.run_id} stopped after {self.counts.batches} complete batch(es): {exc}. The "
                 f"{self.counts.sent} update(s) Mixpeek confirmed before the stop are kept; a rerun sends only the rest"
             ) from exc
+        self._expire_failures()
         summary = self.summary()
         log.info("enrichment %s finished: %s", self.run_id, json.dumps(summary))
         return summary
+
+    def _expire_failures(self) -> None:
+        """Delete failure rows older than the retention (default 30 days); a dry run deletes nothing."""
+        if self.options.dry_run or self.tables is None:
+            return
+        cutoff = self.clock() - timedelta(days=self.options.failure_retention_days)
+        self.counts.expired = self.db.count(self.tables.expire_failures(), [format_timestamp(cutoff)])
+
+    @property
+    def _placed(self) -> EnrichTables:
+        if self.tables is None:
+            raise MixpeekSnowflakeError("the enrichment tables are used before they were placed")
+        return self.tables
 
     def _tables(self) -> EnrichTables:
         if self.options.state_schema and len(self.options.state_schema) == 2:
@@ -109,9 +124,9 @@ class Enrichment:
 
     def _rows(self) -> Iterator[tuple[Any, ...]]:
         self.db.statements += 1
-        for row in self.db.session.sql(self.plan.select_sql).to_local_iterator():
+        for row in read_rows(self.db.session, self.plan.select_sql, self.request.source.display):
             self.counts.rows_read += 1
-            yield tuple(row)
+            yield row
 
     def _batches(self) -> Iterator[list[SourceRow]]:
         rows = grouped_rows(self._rows(), self.plan)
@@ -119,7 +134,7 @@ class Enrichment:
             yield batch
 
     def _process(self, batch: list[SourceRow]) -> None:
-        failures = [Failure(r.key_text, None, r.problem or "") for r in batch if r.problem]
+        failures = [Failure(r.key_text, None, r.problem or "", row=r.row) for r in batch if r.problem]
         ready = [r for r in batch if not r.problem]
         targets, unmatched = resolve(self.client, self.collection_id, self.options.key_field, ready)
         failures += unmatched
@@ -139,17 +154,17 @@ class Enrichment:
             return targets
         ids = json.dumps([t.document_id for t in targets])
         params = [self.collection_id, self.plan.mapping_id, ids]
-        stored = dict(self.db.rows(self.tables.stored_hashes(), params))
+        stored: dict[str, str] = dict(self.db.rows(self._placed.stored_hashes(), params))
         return [t for t in targets if stored.get(t.document_id) != t.values_hash]
 
     def _prepare_tables(self) -> bool:
         """Create the tables, or in a dry run (which writes nothing) only look for the state table."""
         if not self.options.dry_run:
-            for ddl in self.tables.creation():
+            for ddl in self._placed.creation():
                 self.db.rows(ddl)
             return True
         try:
-            self.db.rows(self.tables.probe_state())
+            self.db.rows(self._placed.probe_state())
         except Exception:
             return False
         return True
@@ -179,7 +194,7 @@ class Enrichment:
         if len(chunk) == 1:
             target = chunk[0]
             reason = f"refused by Mixpeek ({exc.status}): {exc.message}"
-            return [], [Failure(target.key_text, target.document_id, reason, target.update_data)]
+            return [], [Failure(target.key_text, target.document_id, reason, target.update_data, target.row)]
         half = len(chunk) // 2
         first, first_failures = self._send_chunk(chunk[:half])
         second, second_failures = self._send_chunk(chunk[half:])
@@ -189,22 +204,21 @@ class Enrichment:
         now = format_timestamp(self.clock())
         source = self.request.source.display
         state_rows = [
-            json.dumps({"document_id": t.document_id, "key": t.key_text, "hash": t.values_hash}) for t in confirmed
+            json.dumps({"document_id": t.document_id, "key": key_hash(t.key_text), "hash": t.values_hash})
+            for t in confirmed
         ]
         for chunk, _count in chunk_rows(state_rows, MAX_BIND_CHARS):
             params = [self.collection_id, self.plan.mapping_id, source, self.run_id, now, chunk]
-            self.db.rows(self.tables.merge_state(), params)
+            self.db.rows(self._placed.merge_state(), params)
         failure_rows = [json.dumps(f.as_row(), default=str) for f in failures]
         for chunk, _count in chunk_rows(failure_rows, MAX_BIND_CHARS):
-            self.db.rows(self.tables.insert_failures(), [self.run_id, self.collection_id, source, now, chunk])
+            self.db.rows(self._placed.insert_failures(), [self.run_id, self.collection_id, source, now, chunk])
 
     def _count_failures(self, failures: Iterable[Failure]) -> None:
         for failure in failures:
             self.counts.failed += 1
             if len(self.counts.samples) < SAMPLE_FAILURES:
-                self.counts.samples.append(
-                    {"key": failure.key_text, "document_id": failure.document_id, "reason": failure.reason}
-                )
+                self.counts.samples.append(failure.sample())
 
     def summary(self) -> dict[str, Any]:
         """The run summary the CALL returns."""
@@ -226,6 +240,7 @@ class Enrichment:
             "unchanged": counts.unchanged,
             "failed": counts.failed,
             "failure_samples": counts.samples,
+            "failures_expired": counts.expired,
             "batches": counts.batches,
             "api_requests": stats.get("requests", 0),
             "retries": stats.get("retries", 0),
@@ -251,5 +266,5 @@ def _outcome(chunk: list[Target], response: dict[str, Any]) -> tuple[list[Target
         reason = "Mixpeek returned no result for this document; it is sent again on the next run"
         if result is not None:
             reason = f"refused by Mixpeek: {result.get('error') or 'no reason given'}"
-        failures.append(Failure(target.key_text, target.document_id, reason, target.update_data))
+        failures.append(Failure(target.key_text, target.document_id, reason, target.update_data, target.row))
     return confirmed, failures

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from mixpeek_snowflake.enrich.options import DOCUMENT_ID
 from mixpeek_snowflake.enrich.source import SourceRow
 from mixpeek_snowflake.mixpeek.listing import iter_pages
 
 LIST_PAGE_SIZE = 1000
+MIN_SCRUBBED = 3
 
 
 @dataclass(frozen=True)
@@ -22,25 +23,64 @@ class Target:
     key_text: str
     update_data: dict[str, Any]
     values_hash: str
+    row: int | None = None
 
 
 @dataclass(frozen=True)
 class Failure:
-    """A row or document nothing was pushed for, and why."""
+    """A row or document nothing was pushed for, and why; shown only as a hash, a row number and value types."""
 
     key_text: str | None
     document_id: str | None
     reason: str
     update_data: dict[str, Any] | None = None
+    row: int | None = None
+
+    def _document(self) -> str | None:
+        return None if self.document_id == self.key_text else self.document_id
+
+    def _reason(self) -> str:
+        reason = self.reason
+        for text in (self.key_text, self.document_id):
+            if text and len(text) >= MIN_SCRUBBED:
+                reason = reason.replace(text, "<key>")
+        return reason
 
     def as_row(self) -> dict[str, Any]:
-        """The JSON object the failures INSERT reads."""
+        """The JSON object the failures INSERT reads: no key text and no source value."""
+        types = {k: json_type(v) for k, v in self.update_data.items()} if self.update_data is not None else None
         return {
-            "key": self.key_text,
-            "document_id": self.document_id,
-            "reason": self.reason,
-            "update_data": self.update_data,
+            "key": key_hash(self.key_text),
+            "document_id": self._document(),
+            "reason": self._reason(),
+            "update_data": types,
         }
+
+    def sample(self) -> dict[str, Any]:
+        """The failure as the summary shows it."""
+        return {
+            "row": self.row,
+            "key_hash": key_hash(self.key_text),
+            "document_id": self._document(),
+            "reason": self._reason(),
+        }
+
+
+def key_hash(text: str | None) -> str | None:
+    """SHA-256 hex of a key's text, how tables and summaries name a key: SHA2(<key as text>, 256) in SQL."""
+    return None if text is None else hashlib.sha256(text.encode()).hexdigest()
+
+
+def json_type(value: Any) -> str:
+    """The JSON type name of a value (null, boolean, number, string, array, object), never the value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    names = (("string", str), ("array", list), ("object", dict))
+    return next((name for name, kind in names if isinstance(value, kind)), type(value).__name__)
 
 
 class DocumentLister(Protocol):
@@ -54,7 +94,8 @@ def values_hash(update_data: dict[str, Any]) -> str:
 
 
 def _target(row: SourceRow, document_id: str) -> Target:
-    return Target(document_id, row.key_text or "", row.update_data or {}, values_hash(row.update_data or {}))
+    data = row.update_data or {}
+    return Target(document_id, row.key_text or "", data, values_hash(data), row.row)
 
 
 def by_document_id(rows: list[SourceRow]) -> tuple[list[Target], list[Failure]]:
@@ -64,7 +105,7 @@ def by_document_id(rows: list[SourceRow]) -> tuple[list[Target], list[Failure]]:
         if isinstance(row.key, str) and row.key.strip():
             targets.append(_target(row, row.key))
         else:
-            failures.append(Failure(row.key_text, None, f"key {row.key_text} is not a document id (doc_…)"))
+            failures.append(Failure(row.key_text, None, "key is not a document id (doc_…)", row=row.row))
     return targets, failures
 
 
@@ -89,10 +130,10 @@ def matching_documents(
     client: DocumentLister, collection: str, field: str, rows: list[SourceRow]
 ) -> dict[str, list[str]]:
     """Canonical key → ids of the documents whose `field` holds it, listed with one `in` filter."""
-    wanted = {canonical(row.key): [] for row in rows}
+    wanted: dict[str, list[str]] = {canonical(row.key): [] for row in rows}
     condition = {"field": field, "operator": "in", "value": [row.key for row in rows]}
     body = {"filters": {"AND": [condition], "case_sensitive": True}, "select": [field], "limit": LIST_PAGE_SIZE}
-    for page in iter_pages(client, collection, body):
+    for page in iter_pages(cast(Any, client), collection, body):
         for document in page.documents:
             for value in field_values(document, field):
                 found = wanted.get(canonical(value))
@@ -113,13 +154,15 @@ def by_field(
     for row in rows:
         ids = matches[canonical(row.key)]
         if not ids:
-            failures.append(Failure(row.key_text, None, f"no document has {field} = {row.key_text}", row.update_data))
+            failures.append(
+                Failure(row.key_text, None, f"no document has this key in {field}", row.update_data, row.row)
+            )
         for document_id in ids:
             if document_id in claimed:
-                reason = f"{field} of this document also matches key {claimed[document_id]}; sent for that key only"
-                failures.append(Failure(row.key_text, document_id, reason, row.update_data))
+                reason = f"{field} of this document also matches key hash {claimed[document_id]}; sent for it only"
+                failures.append(Failure(row.key_text, document_id, reason, row.update_data, row.row))
                 continue
-            claimed[document_id] = row.key_text or ""
+            claimed[document_id] = key_hash(row.key_text) or ""
             targets.append(_target(row, document_id))
     return targets, failures
 

@@ -11,13 +11,17 @@ from mixpeek_snowflake.arguments import (
     base_url_option,
     boolean_option,
     check_options,
+    integer_option,
     namespace_option,
     parse_collection,
 )
+from mixpeek_snowflake.enrich.query import query_names, read_only_query, refuse_bundle_objects
 from mixpeek_snowflake.errors import InvalidArgument
 from mixpeek_snowflake.snowflake.identifiers import TableName, validate_part
 
 MAX_BATCH = 1000
+DEFAULT_RETENTION_DAYS = 30
+MAX_RETENTION_DAYS = 3650
 DEFAULT_PREFIX = "sf_"
 DOCUMENT_ID = "document_id"
 SOURCE_ALIAS = '"MIXPEEK_SOURCE"'
@@ -42,6 +46,7 @@ class EnrichOptions:
     columns: tuple[str, ...] | None = None
     key_field: str = DOCUMENT_ID
     state_schema: tuple[str, ...] | None = None
+    failure_retention_days: int = DEFAULT_RETENTION_DAYS
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,7 @@ OPTION_CHECKS_ENRICH: OptionChecks = {
     "columns": _columns,
     "key_field": _key_field,
     "state_schema": _state_schema,
+    "failure_retention_days": integer_option(1, MAX_RETENTION_DAYS),
 }
 
 
@@ -149,56 +155,11 @@ def parse_source(value: object) -> Source:
         raise InvalidArgument("source", "expected a table or view name, or a query starting with SELECT or WITH")
     if not _QUERY_START.match(text):
         table = TableName.parse(text, "source")
+        refuse_bundle_objects([p for p in (table.database, table.schema, table.name) if p])
         return Source(sql=table.sql, display=table.display, is_query=False)
-    query = _single_statement(text)
+    query = read_only_query(text)
+    refuse_bundle_objects(query_names(query))
     return Source(sql=f"(\n{query}\n) AS {SOURCE_ALIAS}", display=_excerpt(query), is_query=True)
-
-
-def _single_statement(text: str) -> str:
-    end = statement_end(text)
-    if end is None:
-        return text
-    rest = text[end:].strip().strip(";").strip()
-    if rest:
-        raise InvalidArgument("source", "holds more than one statement; expected one SELECT or WITH query")
-    return text[:end].rstrip()
-
-
-def statement_end(text: str) -> int | None:
-    """Index of the first ';' outside string literals, quoted identifiers and comments, or None."""
-    i = 0
-    while i < len(text):
-        skip = _skip(text, i)
-        if skip is not None:
-            i = skip
-        elif text[i] == ";":
-            return i
-        else:
-            i += 1
-    return None
-
-
-_CLOSERS = {"'": "'", '"': '"', "$$": "$$", "--": "\n", "//": "\n", "/*": "*/"}
-
-
-def _skip(text: str, i: int) -> int | None:
-    opener = next((o for o in ("$$", "--", "//", "/*", "'", '"') if text.startswith(o, i)), None)
-    if opener is None:
-        return None
-    closer = _CLOSERS[opener]
-    j = i + len(opener)
-    while j < len(text):
-        if opener == "'" and text[j] == "\\":
-            j += 2
-            continue
-        if text.startswith(closer, j):
-            doubled = opener in ("'", '"') and text.startswith(closer * 2, j)
-            if not doubled:
-                return j + len(closer)
-            j += 2
-            continue
-        j += 1
-    return len(text)
 
 
 def _excerpt(query: str) -> str:

@@ -5,17 +5,19 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 from mixpeek_snowflake.enrich.options import EnrichRequest
-from mixpeek_snowflake.errors import InvalidArgument, truncate
+from mixpeek_snowflake.errors import InvalidArgument, MixpeekSnowflakeError, truncate
 from mixpeek_snowflake.snowflake.identifiers import quote
 from mixpeek_snowflake.snowflake.timestamps import format_watermark
 
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
 JSON_TYPES = frozenset({"VariantType", "MapType", "ArrayType", "StructType", "GeographyType", "GeometryType"})
 
 
@@ -59,6 +61,7 @@ class SourceRow:
     key_text: str | None
     update_data: dict[str, Any] | None
     problem: str | None = None
+    row: int | None = None
 
 
 def unquoted(name: str) -> str:
@@ -70,11 +73,13 @@ def unquoted(name: str) -> str:
 
 def describe(session: Any, from_sql: str, display: str) -> list[SourceColumn]:
     """The source's columns, read from the query's description (nothing is fetched)."""
+    problem = None
     try:
         fields = session.sql(f"SELECT * FROM {from_sql}").schema.fields
     except Exception as exc:
-        detail = truncate(" ".join(str(exc).split()), 400)
-        raise InvalidArgument("source", f"{display} cannot be read: {detail}") from None
+        problem = f"{display} cannot be read {scrubbed(exc)}"
+    if problem is not None:
+        raise InvalidArgument("source", problem)
     return [
         SourceColumn(unquoted(f.name), type(f.datatype).__name__, getattr(f.datatype, "scale", None)) for f in fields
     ]
@@ -212,20 +217,58 @@ def convert_row(row: tuple[Any, ...], plan: SourcePlan) -> SourceRow:
 
 
 def grouped_rows(rows: Iterable[tuple[Any, ...]], plan: SourcePlan) -> Iterator[SourceRow]:
-    """Convert rows ordered by key; a key on several rows becomes one failure instead of a guess."""
+    """Convert rows ordered by key; a key on several rows becomes one failure instead of a guess.
+
+    Each SourceRow carries the 1-based number of its first row in the key-ordered read.
+    """
     pending: list[tuple[Any, ...]] = []
-    for row in rows:
+    first = 1
+    for number, row in enumerate(rows, start=1):
         if pending and (row[0] is None or row[0] != pending[0][0]):
-            yield _one(pending, plan)
-            pending = []
+            yield _one(pending, plan, first)
+            pending, first = [], number
         pending.append(row)
     if pending:
-        yield _one(pending, plan)
+        yield _one(pending, plan, first)
 
 
-def _one(group: list[tuple[Any, ...]], plan: SourcePlan) -> SourceRow:
-    converted = convert_row(group[0], plan)
+def _one(group: list[tuple[Any, ...]], plan: SourcePlan, number: int) -> SourceRow:
+    converted = replace(convert_row(group[0], plan), row=number)
     if len(group) == 1 or converted.key is None:
         return converted
     problem = f"key appears on {len(group)} source rows; nothing was sent for it (make the key unique)"
-    return SourceRow(converted.key, converted.key_text, None, problem)
+    return SourceRow(converted.key, converted.key_text, None, problem, number)
+
+
+def scrubbed(exc: BaseException) -> str:
+    """An error's code and text with every quoted part removed (a cast error quotes the value it failed on)."""
+    code = getattr(exc, "sql_error_code", None)
+    detail = truncate(_QUOTED.sub("'…'", " ".join(str(exc).split())), 300)
+    where = f"Snowflake error {code}" if code is not None else type(exc).__name__
+    return f"({where}; quoted values removed): {detail}"
+
+
+def source_error(exc: BaseException, display: str) -> MixpeekSnowflakeError:
+    """The error to raise when reading the source failed, free of source values."""
+    return MixpeekSnowflakeError(f"the source {display} could not be read {scrubbed(exc)}")
+
+
+def read_rows(session: Any, sql: str, display: str) -> Iterator[tuple[Any, ...]]:
+    """The rows of a query; an error while reading is raised as source_error, with no chain back to the original."""
+    failure: MixpeekSnowflakeError | None = None
+    try:
+        rows = iter(session.sql(sql).to_local_iterator())
+    except Exception as exc:
+        failure = source_error(exc, display)
+    if failure is not None:
+        raise failure
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:
+            failure = source_error(exc, display)
+        if failure is not None:
+            raise failure
+        yield tuple(row)

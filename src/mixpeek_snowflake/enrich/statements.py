@@ -20,7 +20,9 @@ ENRICH_STATE = TableSpec(
             not_null=True,
         ),
         Column("DOCUMENT_ID", "VARCHAR", "Mixpeek document the values were pushed to", not_null=True),
-        Column("KEY_VALUE", "VARCHAR", "Source key that matched the document (JSON text unless a string)"),
+        Column(
+            "KEY_VALUE", "VARCHAR", "SHA-256 hex of the source key that matched the document: SHA2(key as text, 256)"
+        ),
         Column(
             "VALUES_HASH",
             "VARCHAR",
@@ -40,10 +42,12 @@ ENRICH_FAILURES = TableSpec(
         Column("RUN_ID", "VARCHAR", "Enrichment run", not_null=True),
         Column("COLLECTION_ID", "VARCHAR", "Mixpeek collection id"),
         Column("SOURCE", "VARCHAR", "Source table, or the start of the source query"),
-        Column("KEY_VALUE", "VARCHAR", "Source key (JSON text unless a string); NULL when the key was NULL"),
+        Column(
+            "KEY_VALUE", "VARCHAR", "SHA-256 hex of the source key: SHA2(key as text, 256); NULL when the key was NULL"
+        ),
         Column("DOCUMENT_ID", "VARCHAR", "Mixpeek document, when the key matched one"),
         Column("REASON", "VARCHAR", "Why nothing was pushed for it", not_null=True),
-        Column("UPDATE_DATA", "VARIANT", "The dotted-key update that was refused, when one was built"),
+        Column("UPDATE_DATA", "VARIANT", "The JSON type of each dotted key of the refused update, never its value"),
         Column("FAILED_AT", "TIMESTAMP_NTZ", "When (UTC)", not_null=True),
     ),
 )
@@ -99,6 +103,10 @@ class EnrichTables:
             f"MERGE INTO {t} USING ({source}) s ON {on} WHEN MATCHED THEN UPDATE SET {updates} "
             f"WHEN NOT MATCHED THEN INSERT ({', '.join(names)}) VALUES ({', '.join('s.' + n for n in names)})"
         )
+
+    def expire_failures(self) -> str:
+        """Params: cutoff timestamp. Deletes the failure rows recorded before it."""
+        return f"DELETE FROM {self.failures.sql} WHERE FAILED_AT < TO_TIMESTAMP_NTZ(?)"
 
     def insert_failures(self) -> str:
         """Params: run_id, collection, source, failed_at, JSON array of {key, document_id, reason, update_data}."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from mixpeek_snowflake.errors import (
     InvalidArgument,
     MixpeekAPIError,
     MixpeekTransportError,
+    redact_fragments,
     truncate,
 )
 from mixpeek_snowflake.mixpeek.pages import parse_body
@@ -159,7 +159,6 @@ class MixpeekClient:
         self._owns_session = session is None
         self._session = session or _new_session()
         self._auth = _BearerAuth(self._api_key)
-        self._key_pattern = re.compile(re.escape(self._api_key), re.IGNORECASE)
         self._headers = self._build_headers(user_agent)
 
     def _build_headers(self, user_agent: str) -> dict[str, str]:
@@ -305,7 +304,7 @@ class MixpeekClient:
         )
 
     def _redact(self, text: str) -> str:
-        return self._key_pattern.sub(REDACTED, text) if text else text
+        return redact_fragments(text, self._api_key)
 
 
 def _new_session() -> requests.Session:

@@ -8,10 +8,10 @@ import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from mixpeek_snowflake.arguments import parse_collection
+from mixpeek_snowflake.arguments import check_governed, parse_collection
 from mixpeek_snowflake.errors import InvalidArgument, MixpeekSnowflakeError
 from mixpeek_snowflake.snowflake.database import Database
-from mixpeek_snowflake.snowflake.identifiers import TableName
+from mixpeek_snowflake.snowflake.identifiers import TableName, quote
 from mixpeek_snowflake.views.options import ViewRequest
 from mixpeek_snowflake.views.specs import ViewPlan, ViewSpec, excluded_root_keys, plan_views, vector_names
 from mixpeek_snowflake.views.statements import (
@@ -72,9 +72,12 @@ class ViewBuilder:
             raise InvalidArgument("option source_table", "no current database or schema: qualify it as DB.SCHEMA.TABLE")
         source = table.qualified(database, schema)
         params = [source.schema, source.name] * 2
-        if not self.db.count(table_exists(source.database), params):
+        if not self.db.count(table_exists(source.database or ""), params):
             problem = f"{source.display} does not exist; run sync_mixpeek_collection first or name the synced table"
             raise InvalidArgument("option source_table", problem)
+        database = quote(source.database or "")
+        schema = f"{database}.{quote(source.schema or '')}"
+        check_governed(self.db.rows, database, schema, source.sql, source.display, "option source_table")
         return source
 
     def _samples(self, source: TableName, collection: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -114,7 +117,7 @@ class ViewBuilder:
                 ) from exc
 
     def _stale(self, source: TableName, main: str, created: set[str]) -> list[str]:
-        rows = self.db.rows(views_named_like(source.database), [source.schema, f"{main}_"])
+        rows = self.db.rows(views_named_like(source.database or ""), [source.schema, f"{main}_"])
         return [source.sibling(name).display for (name,) in rows if name not in created]
 
     def _summary(

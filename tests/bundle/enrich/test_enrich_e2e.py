@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -29,6 +30,10 @@ def customer(doc_id, tier="gold", ltv=1234.5, orders=42, vip=True, **extra):
     row = {"DOC_ID": doc_id, "TIER": tier, "LTV": ltv, "ORDERS": orders, "VIP": vip}
     row |= {"LAST_ORDER": "2026-01-01 10:00:00", "SIGNUP": "2026-01-02", "PROFILE": {"segment": ["b2b"]}, "RATIO": 0.25}
     return row | extra
+
+
+def sha(text):
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def metadata(store, doc_id):
@@ -120,7 +125,7 @@ def test_key_by_metadata_field_reaches_every_matching_document(session, emulator
     assert metadata(store, doc_ids[3])["sf_stock"] == 0 and metadata(store, doc_ids[3])["sku"] == skus[0]
     failures = rows_of("SELECT KEY_VALUE, DOCUMENT_ID, REASON FROM MIXPEEK_ENRICH_FAILURES")
     assert failures == [
-        {"KEY_VALUE": "NO-SUCH-SKU", "DOCUMENT_ID": None, "REASON": "no document has metadata.sku = NO-SUCH-SKU"}
+        {"KEY_VALUE": sha("NO-SUCH-SKU"), "DOCUMENT_ID": None, "REASON": "no document has this key in metadata.sku"}
     ]
     rerun = enrich_mixpeek_documents(session, COLLECTION, "INVENTORY", "SKU", options)
     assert (rerun["sent"], rerun["unchanged"], rerun["failed"]) == (0, 7, 1)
@@ -146,12 +151,13 @@ def test_partial_failures_are_recorded_and_the_rest_goes_on(session, emulator, s
         "SELECT KEY_VALUE, DOCUMENT_ID, REASON, UPDATE_DATA FROM MIXPEEK_ENRICH_FAILURES ORDER BY REASON"
     )
     reasons = {r["KEY_VALUE"]: r["REASON"] for r in failures}
-    assert reasons[doc_ids[1]].startswith("key appears on 2 source rows")
-    assert reasons["doc_ffffffffffff"] == "refused by Mixpeek: document 'doc_ffffffffffff' not found"
-    assert "shop is not an object" in reasons[doc_ids[4]]
+    assert reasons[sha(doc_ids[1])].startswith("key appears on 2 source rows")
+    assert reasons[sha("doc_ffffffffffff")] == "refused by Mixpeek: document '<key>' not found"
+    assert "shop is not an object" in reasons[sha(doc_ids[4])]
     assert reasons[None] == "key column DOC_ID is NULL"
-    refused = next(r for r in failures if r["KEY_VALUE"] == doc_ids[4])
-    assert json.loads(refused["UPDATE_DATA"]) == {"metadata.shop.tier": "gold", "metadata.sf_ltv": 1234.5}
+    refused = next(r for r in failures if r["KEY_VALUE"] == sha(doc_ids[4]))
+    assert json.loads(refused["UPDATE_DATA"]) == {"metadata.shop.tier": "string", "metadata.sf_ltv": "number"}
+    assert {r["DOCUMENT_ID"] for r in failures} == {None}
     assert {r["RUN_ID"] for r in rows_of("SELECT RUN_ID FROM MIXPEEK_ENRICH_FAILURES")} == {summary["run_id"]}
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from mixpeek_snowflake.enrich.engine import _outcome
 from mixpeek_snowflake.enrich.keys import Target, canonical, field_values, values_hash
-from mixpeek_snowflake.enrich.options import parse_enrich_options, parse_source, statement_end
+from mixpeek_snowflake.enrich.options import parse_enrich_options, parse_source
+from mixpeek_snowflake.enrich.query import statement_end
 from mixpeek_snowflake.enrich.source import (
     MappedColumn,
     SourceColumn,
