@@ -46,7 +46,10 @@ BODY_ERRORS: tuple[tuple[type[Exception], type[requests.RequestException]], ...]
 )
 REDACTED = "[redacted]"
 
+PAGES_LOGGER = "mixpeek_snowflake.client.pages"
+
 logger = logging.getLogger("mixpeek_snowflake.client")
+pages_logger = logging.getLogger(PAGES_LOGGER)
 
 HINTS = {
     401: "the API key was rejected: check the Snowflake secret behind alias mixpeek_api_key, "
@@ -225,8 +228,13 @@ class MixpeekClient:
             raise
 
     def list_documents(self, collection: str, body: dict) -> dict:
-        """Return one page of documents of a collection for a ListDocumentsRequest body."""
-        return self.request("POST", f"/v1/collections/{quote_segment(collection)}/documents/list", json=body)
+        """Return one page of documents of a collection for a ListDocumentsRequest body (logged at DEBUG)."""
+        page = self.request("POST", f"/v1/collections/{quote_segment(collection)}/documents/list", json=body)
+        if pages_logger.isEnabledFor(logging.DEBUG):
+            results = page.get("results") if isinstance(page, dict) else None
+            count = len(results) if isinstance(results, list) else 0
+            pages_logger.debug("listed %d documents of %s", count, collection, extra={"documents": count})
+        return page
 
     def list_events(self, params: dict) -> dict:
         """Return one page of the change-event feed."""
