@@ -185,16 +185,18 @@ def run_runs(args: argparse.Namespace) -> int:
 
 
 def status_query(state: TableName, runs: TableName) -> str:
-    """One row per (collection, target): its state, lease, and the newest run's status and error."""
+    """One row per (collection, target) with state or runs: watermark, lease, the newest run, its status and error."""
     return (
-        "SELECT s.COLLECTION_ID, s.TARGET_TABLE, s.WATERMARK, s.LAST_SUCCESS_AT, s.LAST_FULL_SYNC_AT, "
-        "s.LEASE_RUN_ID, s.LEASE_EXPIRES_AT, r.RUN_ID AS LATEST_RUN_ID, r.STATUS AS LATEST_STATUS, "
-        "r.FINISHED_AT AS LATEST_FINISHED_AT, r.ERROR AS LATEST_ERROR "
-        f"FROM {state.sql} s LEFT JOIN (SELECT RUN_ID, COLLECTION_ID, TARGET_TABLE, STATUS, FINISHED_AT, ERROR "
+        "WITH latest AS (SELECT RUN_ID, COLLECTION_ID, TARGET_TABLE, STATUS, FINISHED_AT, ERROR "
         f"FROM {runs.sql} QUALIFY ROW_NUMBER() OVER (PARTITION BY COLLECTION_ID, TARGET_TABLE "
-        "ORDER BY STARTED_AT DESC, RUN_ID DESC) = 1) r "
+        "ORDER BY STARTED_AT DESC, RUN_ID DESC) = 1) "
+        "SELECT COALESCE(s.COLLECTION_ID, r.COLLECTION_ID) AS COLLECTION_ID, "
+        "COALESCE(s.TARGET_TABLE, r.TARGET_TABLE) AS TARGET_TABLE, s.WATERMARK, s.LAST_SUCCESS_AT, "
+        "s.LAST_FULL_SYNC_AT, s.LEASE_RUN_ID, s.LEASE_EXPIRES_AT, r.RUN_ID AS LATEST_RUN_ID, "
+        "r.STATUS AS LATEST_STATUS, r.FINISHED_AT AS LATEST_FINISHED_AT, r.ERROR AS LATEST_ERROR "
+        f"FROM {state.sql} s FULL OUTER JOIN latest r "
         "ON r.COLLECTION_ID = s.COLLECTION_ID AND r.TARGET_TABLE = s.TARGET_TABLE "
-        "ORDER BY s.COLLECTION_ID, s.TARGET_TABLE"
+        "ORDER BY 1, 2"
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import logging
 import re
 import shutil
@@ -55,6 +56,11 @@ def _explain(local_dir: Path, path: Path, reason: str) -> str:
         return (
             f"the local engine folder {local_dir} is in use by another process ({who}): one process at a time "
             f"may open {path.name}; wait for that command to end or stop it, or use another --local-dir"
+        )
+    if "already attached" in reason:
+        return (
+            f"the local engine folder {local_dir} is already open in this process: close the other session on it "
+            "first, or use another local folder"
         )
     reason = reason.removeprefix("IO Error: ").splitlines()[0]
     return (
@@ -121,6 +127,20 @@ def local_server(local_dir: Path | None = None, host: str = "127.0.0.1") -> Iter
     finally:
         server.should_exit = True
         thread.join()
+        if local_dir is not None:
+            _release(local_dir.resolve())
+
+
+def _release(db_path: Path) -> None:
+    """Close the server-side connections to the files under db_path, so this process may open them again."""
+    from fakesnow.server import sessions
+
+    for token, connection in list(sessions.items()):
+        if connection.db_path is not None and Path(connection.db_path).resolve() == db_path:
+            with contextlib.suppress(Exception):
+                connection.close()
+            sessions.pop(token, None)
+    gc.collect()
 
 
 def open_session(kwargs: dict[str, Any], database: str = DEFAULT_DATABASE, schema: str = DEFAULT_SCHEMA) -> Any:
