@@ -29,7 +29,7 @@ def env_for(emulator) -> dict[str, str]:
 
 
 def read_all(fd: int) -> bytes:
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         try:
             chunk = os.read(fd, 65536)
