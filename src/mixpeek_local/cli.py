@@ -135,7 +135,7 @@ def _add_procedures(sub: Any) -> None:
 
     views = _procedure(sub, "views", "CALL create_mixpeek_views: typed views over a synced collection")
     views.add_argument("collection", help="Mixpeek collection id (col_…) or name")
-    _options(views, "target_table=MIXPEEK_DOCUMENTS")
+    _options(views, "source_table=MIXPEEK_DOCUMENTS, view_prefix=SHOP_")
     _mixpeek(views)
     _where(views)
 
@@ -265,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with logging_to_stderr(args.verbose):
             return COMMANDS[args.command](args)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except InvalidArgument as exc:
         return _fail(str(exc), 2)
     except (MixpeekSnowflakeError, LocalEngineError) as exc:

@@ -87,3 +87,20 @@ def test_tools_answer_their_own_help(cli, tool: str) -> None:
     assert result.code == 0
     text = flat(result.out)
     assert all(fragment in text for fragment in TOOL_HELP[tool]), text
+
+
+def test_docs_cli_md_covers_every_command_and_option() -> None:
+    import argparse
+    from pathlib import Path
+
+    from mixpeek_local.cli import ENVIRONMENT, build_parser
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "cli.md").read_text()
+    (sub,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    for name, parser in sub.choices.items():
+        assert f"### `{name}" in text or f"`{name}`" in text, name
+        for action in parser._actions:
+            for option in action.option_strings:
+                if option not in ("-h", "--help"):
+                    assert f"`{option}" in text, (name, option)
+    assert all(f"`{variable}`" in text for variable in ENVIRONMENT)
