@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 import urllib3.exceptions
+import urllib3.response
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
@@ -298,9 +299,10 @@ class MixpeekClient:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_response_bytes:
             raise _Refused(self._too_large(method, path, f"it declares {int(declared)} bytes"))
-        read = getattr(response.raw, "read1", None)
-        if read is None:
+        raw = response.raw
+        if not isinstance(raw, urllib3.response.HTTPResponse) or not hasattr(raw, "read1"):
             return self._counted(method, path, response.content)
+        read = raw.read1
         chunks: list[bytes] = []
         size = 0
         while chunk := self._read_chunk(read):
@@ -311,7 +313,7 @@ class MixpeekClient:
             if time.monotonic() > deadline:
                 raise _Refused(self._too_slow(method, path, size))
             chunks.append(chunk)
-        response.raw.release_conn()
+        raw.release_conn()
         return b"".join(chunks)
 
     @staticmethod
