@@ -51,7 +51,12 @@ def show_search(say: Callable[[str], None], retriever: str = RETRIEVER, query: s
     """Run the mixpeek_search table function's handler, as SELECT … FROM TABLE(mixpeek_search(…)) would."""
     say("\n== Search: a Mixpeek retriever from SQL")
     say(f"SELECT * FROM TABLE(mixpeek_search('{retriever}', '{query}', {{'limit': 5}}))")
-    rows = [dict(zip(COLUMNS, row, strict=True)) for row in MixpeekSearch().process(retriever, query, {"limit": 5})]
+    handler = MixpeekSearch()
+    try:
+        rows = [dict(zip(COLUMNS, row, strict=True)) for row in handler.process(retriever, query, {"limit": 5})]
+    finally:
+        if handler._session is not None:
+            handler._session.close()
     shown = [
         {
             "RANK": r["RANK"],

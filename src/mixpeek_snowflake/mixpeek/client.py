@@ -12,8 +12,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
-import urllib3.exceptions
-import urllib3.response
+import requests.models
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
@@ -38,11 +37,11 @@ POOL_SIZE = 32
 MAX_RESPONSE_BYTES = 128 * 1024 * 1024
 REQUEST_DEADLINE_SECONDS = 120.0
 READ_CHUNK = 1024 * 1024
+# What a body read raises, as requests' own iter_content maps it (requests.models re-exports urllib3's errors).
 BODY_ERRORS: tuple[tuple[type[Exception], type[requests.RequestException]], ...] = (
-    (urllib3.exceptions.ReadTimeoutError, requests.exceptions.ReadTimeout),
-    (urllib3.exceptions.DecodeError, requests.exceptions.ContentDecodingError),
-    (urllib3.exceptions.SSLError, requests.exceptions.SSLError),
-    (urllib3.exceptions.HTTPError, requests.exceptions.ChunkedEncodingError),
+    (requests.models.ReadTimeoutError, requests.exceptions.ReadTimeout),
+    (requests.models.DecodeError, requests.exceptions.ContentDecodingError),
+    (requests.models.ProtocolError, requests.exceptions.ChunkedEncodingError),
     (OSError, requests.exceptions.ConnectionError),
 )
 REDACTED = "[redacted]"
@@ -300,9 +299,9 @@ class MixpeekClient:
         if declared.isdigit() and int(declared) > self.max_response_bytes:
             raise _Refused(self._too_large(method, path, f"it declares {int(declared)} bytes"))
         raw = response.raw
-        if not isinstance(raw, urllib3.response.HTTPResponse) or not hasattr(raw, "read1"):
+        read = getattr(raw, "read1", None)
+        if read is None or not hasattr(raw, "release_conn"):
             return self._counted(method, path, response.content)
-        read = raw.read1
         chunks: list[bytes] = []
         size = 0
         while chunk := self._read_chunk(read):

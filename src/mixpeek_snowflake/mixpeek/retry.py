@@ -9,16 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-import urllib3.exceptions
 
 TRANSIENT_EXCEPTIONS: tuple[type[Exception], ...] = (
     requests.Timeout,
     requests.ConnectionError,
     requests.exceptions.ChunkedEncodingError,
-)
-NAME_ERRORS: tuple[type[BaseException], ...] = (
-    socket.gaierror,
-    *((urllib3.exceptions.NameResolutionError,) if hasattr(urllib3.exceptions, "NameResolutionError") else ()),
 )
 
 
@@ -118,7 +113,7 @@ def unreachable_reason(exc: BaseException) -> str | None:
         seen.add(id(error))
         if isinstance(error, ConnectionRefusedError):
             return "connection refused"
-        if isinstance(error, NAME_ERRORS):
+        if isinstance(error, socket.gaierror):
             return "host name not found"
         linked = (error.__cause__, error.__context__, getattr(error, "reason", None), *error.args)
         pending += [link for link in linked if isinstance(link, BaseException)]

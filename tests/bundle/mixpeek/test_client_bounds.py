@@ -35,6 +35,21 @@ def store() -> Store:
     return store
 
 
+OPENED: list[MixpeekClient] = []
+
+
+@pytest.fixture(autouse=True)
+def no_lingering_threads() -> Iterator[None]:
+    """Close every client a test made, so no keep-alive connection keeps a server thread (or this one) busy."""
+    before = threading.active_count()
+    yield
+    while OPENED:
+        OPENED.pop().close()
+    deadline = time.monotonic() + 10
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 @pytest.fixture
 def emulator(store: Store) -> Iterator[Emulator]:
     with Emulator(store, api_key=KEY) as emulator:
@@ -43,7 +58,9 @@ def emulator(store: Store) -> Iterator[Emulator]:
 
 def client_at(url: str, waits: list[float] | None = None, **kwargs: object) -> MixpeekClient:
     sleep = waits.append if waits is not None else (lambda seconds: None)
-    return MixpeekClient(KEY, base_url=url, namespace="ns_bounds", sleep=sleep, **kwargs)  # type: ignore[arg-type]
+    client = MixpeekClient(KEY, base_url=url, namespace="ns_bounds", sleep=sleep, **kwargs)  # type: ignore[arg-type]
+    OPENED.append(client)
+    return client
 
 
 def direct_page(emulator: Emulator, body: dict) -> requests.Response:
@@ -66,6 +83,7 @@ def test_a_refused_connection_gets_three_attempts_and_names_the_url() -> None:
 
 def test_a_refused_connection_fails_within_seconds_on_the_real_clock() -> None:
     client = MixpeekClient(KEY, base_url=f"http://127.0.0.1:{closed_port()}")
+    OPENED.append(client)
     started = time.monotonic()
     with pytest.raises(MixpeekTransportError, match="connection refused"):
         client.get_collection("c")
@@ -84,6 +102,7 @@ def test_timeouts_keep_every_attempt() -> None:
     session.mount("https://", TimingOut())
     waits: list[float] = []
     client = MixpeekClient(KEY, session=session, sleep=waits.append)
+    OPENED.append(client)
     with pytest.raises(MixpeekTransportError, match="ReadTimeout"):
         client.get_collection("c")
     assert client.stats.snapshot()["requests"] == RetryPolicy().max_attempts == 8
@@ -121,7 +140,7 @@ def test_a_declared_length_over_the_cap_is_refused_at_once(emulator: Emulator) -
     assert f"larger than the {size - 1} bytes response cap (max_response_bytes)" in message
     assert f"it declares {size} bytes" in message and "page_size" in message
     assert client.stats.snapshot() == {"requests": 1, "retries": 0, "bytes_received": 0}
-    assert client_at(emulator.base_url, max_response_bytes=size).list_documents(COLLECTION, {"limit": 25})
+    assert client_at(emulator.base_url, max_response_bytes=size).list_documents(COLLECTION, {"limit": 25})["results"]
 
 
 @pytest.fixture
