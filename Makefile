@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # only with glob support on.
 export SNOWFLAKE_CLI_FEATURES_ENABLE_SNOWPARK_GLOB_SUPPORT := true
 
-.PHONY: demo test lint types format build bench soak clean
+.PHONY: demo test lint types format build bench soak clean clean-local emulator
 
 $(STAMP): requirements-dev.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required (Snowflake runtime 3.11)")'
@@ -16,8 +16,15 @@ $(STAMP): requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
+# The demo runs in a temporary folder it deletes after; keep its tables with DEMO_ARGS="--local-dir .mixpeek-local".
+DEMO_ARGS ?=
 demo: $(STAMP)
-	$(BIN)/mixpeek-snowflake demo
+	$(BIN)/mixpeek-snowflake demo $(DEMO_ARGS)
+
+# The Mixpeek emulator in the foreground for the CLI (docs/cli.md): make emulator EMULATOR_ARGS="--port 8080".
+EMULATOR_ARGS ?=
+emulator: $(STAMP)
+	$(BIN)/mixpeek-snowflake emulator $(EMULATOR_ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests
@@ -123,5 +130,12 @@ live: $(STAMP)
 render: $(STAMP)
 	PYTHONPATH=tests $(BIN)/python -m project.sqlfiles output/sql
 
+# clean keeps .mixpeek-local/ (the local engine's tables, your data); clean-local deletes it.
+LOCAL_DIR := .mixpeek-local
 clean:
-	rm -rf $(VENV) output .mixpeek-local .pytest_cache .ruff_cache
+	rm -rf $(VENV) output .pytest_cache .ruff_cache
+	@if [ -d $(LOCAL_DIR) ]; then echo "Kept $(LOCAL_DIR)/ (the local engine's tables); delete it with: make clean-local"; fi
+
+clean-local:
+	rm -rf $(LOCAL_DIR)
+	@echo "Deleted $(LOCAL_DIR)/ (the local engine's tables)."

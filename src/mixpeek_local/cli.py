@@ -1,4 +1,4 @@
-"""mixpeek-snowflake: run the demo, a sync, a query, or the Mixpeek emulator from a shell."""
+"""mixpeek-snowflake: every procedure of the bundle, the run log, the demo and the local tools, from a shell."""
 
 from __future__ import annotations
 
@@ -7,108 +7,273 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from mixpeek_local.output import rows_as_dicts, table, to_json
-from mixpeek_snowflake.errors import MixpeekSnowflakeError
+from mixpeek_local import commands
+from mixpeek_snowflake.errors import InvalidArgument, MixpeekSnowflakeError
 
 DEFAULT_LOCAL_DIR = Path(".mixpeek-local")
+LOCAL_DIR_VARIABLE = "MIXPEEK_LOCAL_DIR"
+ENVIRONMENT = {
+    "MIXPEEK_API_KEY": "the Mixpeek API key (the emulator accepts the key it was started with)",
+    "MIXPEEK_BASE_URL": "the Mixpeek API address, e.g. the emulator's http://127.0.0.1:8080 "
+    "(default https://api.mixpeek.com)",
+    "MIXPEEK_NAMESPACE": "the Mixpeek namespace (X-Namespace) when --namespace is not given",
+    LOCAL_DIR_VARIABLE: f"the local engine folder when --local-dir is not given (default {DEFAULT_LOCAL_DIR}/)",
+}
+MIXPEEK_VARIABLES = ("MIXPEEK_API_KEY", "MIXPEEK_BASE_URL", "MIXPEEK_NAMESPACE")
+EXIT_CODES = "exit codes: 0 success, 1 failed run (or FAILED/PARTIAL/CANCELLED status), 2 bad arguments"
+TOOLS = {
+    "emulator": "serve the Mixpeek emulator (seeded collection, retriever, fault injection)",
+    "bench": "the benchmark behind the README's performance table",
+    "soak": "consecutive syncs against a changing collection with faults, each checked against the truth",
+}
 
 
-def _where(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--local-dir", type=Path, default=DEFAULT_LOCAL_DIR, help="local engine folder (default .mixpeek-local/)"
-    )
-    group.add_argument("--connection", help="a Snowflake CLI connection name: use a real account instead")
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the epilog's layout and adds "(default: …)" where an option has a default worth naming."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, [], argparse.SUPPRESS) or not action.option_strings:
+            return text
+        return f"{text} (default: {action.default})"
+
+
+def _epilog(variables: tuple[str, ...]) -> str:
+    if not variables:
+        return f"environment variables: none\n\n{EXIT_CODES}"
+    width = max(len(name) for name in variables)
+    lines = [f"  {name.ljust(width)}  {ENVIRONMENT[name]}" for name in variables]
+    return "environment variables:\n" + "\n".join(lines) + f"\n\n{EXIT_CODES}"
 
 
 def _option(text: str) -> tuple[str, Any]:
     name, sep, raw = text.partition("=")
     if not sep or not name:
-        raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE (VALUE as JSON or text), got {text!r}")
     try:
         return name, json.loads(raw)
     except ValueError:
         return name, raw
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command line: demo, sync, sql, emulator."""
-    parser = argparse.ArgumentParser(prog="mixpeek-snowflake", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="emulator + local engine: full sync, changes, incremental sync")
-    demo.add_argument("--documents", type=int, default=3000)
-    demo.add_argument("--local-dir", type=Path, default=None, help="keep the local engine here (default: temporary)")
-    sync = commands.add_parser("sync", help="run sync_mixpeek_collection, the handler Snowflake runs")
-    sync.add_argument("collection", help="Mixpeek collection id or name")
-    sync.add_argument("--target", default="MIXPEEK_DOCUMENTS")
-    sync.add_argument("--mode", default="incremental", help="incremental (default) or full")
-    sync.add_argument("--option", action="append", type=_option, default=[], metavar="KEY=VALUE")
-    sync.add_argument("--mixpeek-url", help="Mixpeek base URL (default: MIXPEEK_BASE_URL or the public API)")
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f'expected a JSON object such as {{"AND": [...]}}, got {text!r}')
+    return value
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+    return int(text)
+
+
+def _where(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    default = Path(os.environ.get(LOCAL_DIR_VARIABLE) or DEFAULT_LOCAL_DIR)
+    group.add_argument("--local-dir", type=Path, default=default, help=f"local engine folder (default: {default}/)")
+    group.add_argument("--connection", help="a Snowflake CLI connection name: use that account, not the local engine")
+
+
+def _mixpeek(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mixpeek-url", help="Mixpeek base URL (default: MIXPEEK_BASE_URL, else the public API)")
+    parser.add_argument("--namespace", help="Mixpeek namespace id or name (default: MIXPEEK_NAMESPACE)")
+
+
+def _options(parser: argparse.ArgumentParser, example: str) -> None:
+    parser.add_argument(
+        "--option",
+        action="append",
+        type=_option,
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"one entry of the procedure's options VARIANT, repeatable; VALUE is JSON or text (e.g. {example})",
+    )
+
+
+def _procedure(
+    commands_: Any, name: str, summary: str, variables: tuple[str, ...] = (*MIXPEEK_VARIABLES, LOCAL_DIR_VARIABLE)
+) -> argparse.ArgumentParser:
+    return commands_.add_parser(
+        name, help=summary, description=summary, epilog=_epilog(variables), formatter_class=HelpFormatter
+    )
+
+
+def _add_procedures(sub: Any) -> None:
+    sync = _procedure(sub, "sync", "CALL sync_mixpeek_collection: a collection into a target table; prints the summary")
+    sync.add_argument("collection", help="Mixpeek collection id (col_…) or name")
+    sync.add_argument("--target", default="MIXPEEK_DOCUMENTS", help="target table, TABLE or DB.SCHEMA.TABLE")
+    sync.add_argument("--mode", default="incremental", choices=("incremental", "full"), help="what to list")
+    _options(sync, "dry_run=true, page_size=500, include_vectors=true")
+    sync.add_argument("--quiet", action="store_true", help="no progress on stderr (it shows only on a terminal)")
+    _mixpeek(sync)
     _where(sync)
-    sql = commands.add_parser("sql", help="run one query on the local engine or an account")
+
+    labels = _procedure(sub, "refresh-labels", "CALL refresh_mixpeek_labels: rebuild a target's taxonomy labels")
+    labels.add_argument("collection", help="Mixpeek collection id (col_…) or name")
+    labels.add_argument("--target", default="MIXPEEK_DOCUMENTS", help="the synced target table")
+    _options(labels, "page_size=500")
+    _mixpeek(labels)
+    _where(labels)
+
+    enrich = _procedure(sub, "enrich", "CALL enrich_mixpeek_documents: push a table's columns into document metadata")
+    enrich.add_argument("collection", help="Mixpeek collection id (col_…) or name")
+    enrich.add_argument("source", help="a table or view name, or a query starting with SELECT or WITH")
+    enrich.add_argument("key_column", help="the source column holding document ids (or the key_field option's value)")
+    _options(enrich, "dry_run=true, prefix=crm_, key_field=metadata.sku")
+    _mixpeek(enrich)
+    _where(enrich)
+
+    views = _procedure(sub, "views", "CALL create_mixpeek_views: typed views over a synced collection")
+    views.add_argument("collection", help="Mixpeek collection id (col_…) or name")
+    _options(views, "source_table=MIXPEEK_DOCUMENTS, view_prefix=SHOP_")
+    _mixpeek(views)
+    _where(views)
+
+    search = _procedure(
+        sub, "search", "SELECT * FROM TABLE(mixpeek_search(…)): run a retriever; prints rows as JSON", MIXPEEK_VARIABLES
+    )
+    search.add_argument("retriever", help="retriever id (ret_…) or name")
+    search.add_argument("query", help='query text, or a JSON object of retriever inputs such as {"query": "red"}')
+    search.add_argument("--limit", type=_positive, default=10, help="result rows, 1 to 500")
+    search.add_argument("--filters", type=_json_object, help="a Mixpeek filter object (JSON)")
+    _options(search, "namespace=ns_demo")
+    _mixpeek(search)
+
+
+def _add_run_log(sub: Any) -> None:
+    runs = _procedure(sub, "runs", "the newest rows of MIXPEEK_SYNC_RUNS: what each run did or why it failed")
+    runs.add_argument("--limit", type=_positive, default=20, help="rows")
+    runs.add_argument("--collection", help="only runs of this collection id")
+    runs.add_argument("--target", help="only runs into this target table")
+    runs.add_argument("--schema", help="DATABASE.SCHEMA holding the bundle tables (default: the session's)")
+    runs.add_argument("--json", action="store_true", help="print rows as a JSON array of objects")
+    _where(runs)
+
+    status = _procedure(sub, "status", "state per (collection, target): watermark, lease, the newest run and its error")
+    status.add_argument("--schema", help="DATABASE.SCHEMA holding the bundle tables (default: the session's)")
+    status.add_argument("--json", action="store_true", help="print rows as a JSON array of objects")
+    _where(status)
+
+    sql = _procedure(sub, "sql", "run one query on the local engine or an account", (LOCAL_DIR_VARIABLE,))
     sql.add_argument("query")
     sql.add_argument("--json", action="store_true", help="print rows as a JSON array of objects")
     _where(sql)
-    emulator = commands.add_parser("emulator", help="serve the Mixpeek emulator", add_help=False)
-    emulator.add_argument("rest", nargs=argparse.REMAINDER)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per procedure, the run log, the demo and the local tools."""
+    parser = argparse.ArgumentParser(
+        prog="mixpeek-snowflake", description=__doc__, epilog=_epilog(tuple(ENVIRONMENT)), formatter_class=HelpFormatter
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what runs (retries, runs) to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = _procedure(
+        sub, "demo", "emulator + local engine: sync, changes, incremental sync, views, enrich, search", ()
+    )
+    demo.add_argument("--documents", type=_positive, default=3000, help="documents in the demo collection")
+    demo.add_argument(
+        "--local-dir", type=Path, default=None, help="keep the local engine here (default: a temporary one)"
+    )
+    _add_procedures(sub)
+    _add_run_log(sub)
+    for name, summary in TOOLS.items():
+        sub.add_parser(name, help=f"{summary} (see: mixpeek-snowflake {name} --help)", add_help=False)
     return parser
 
 
-def run_sync(args: argparse.Namespace) -> int:
-    from mixpeek_local.engine.server import target_session
-    from mixpeek_snowflake.procedures import sync_mixpeek_collection
+def _tool(name: str) -> Callable[[list[str]], int]:
+    if name == "bench":
+        from mixpeek_local.bench.run import bench_main
 
-    if args.mixpeek_url:
-        os.environ["MIXPEEK_BASE_URL"] = args.mixpeek_url
-    with target_session(args.local_dir, args.connection) as session:
-        summary = sync_mixpeek_collection(session, args.collection, args.target, args.mode, dict(args.option) or None)
-    print(to_json(summary))
+        return bench_main
+    if name == "soak":
+        from mixpeek_local.soak.run import soak_main
+
+        return soak_main
+    from mixpeek_local.emulator.__main__ import main as emulator_main
+
+    return emulator_main
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from mixpeek_local.demo.run import run_demo as demo
+
+    demo(args.documents, args.local_dir)
     return 0
 
 
-def run_sql(args: argparse.Namespace) -> int:
-    from mixpeek_local.engine.server import target_session
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "demo": run_demo,
+    "sync": commands.run_sync,
+    "refresh-labels": commands.run_refresh_labels,
+    "enrich": commands.run_enrich,
+    "views": commands.run_views,
+    "search": commands.run_search,
+    "runs": commands.run_runs,
+    "status": commands.run_status,
+    "sql": commands.run_sql,
+}
 
-    with target_session(args.local_dir, args.connection) as session:
-        rows = rows_as_dicts(session.sql(args.query).collect())
-    print(to_json(rows) if args.json else table(rows))
-    return 0
+
+def _not_restated(record: logging.LogRecord) -> bool:
+    """Drop the bundle's ERROR records that only restate a failure (the CLI prints it once, as its last line)."""
+    restated = record.levelno == logging.ERROR and record.exc_info is None
+    return not (restated and record.name.startswith("mixpeek_snowflake"))
+
+
+@contextmanager
+def logging_to_stderr(verbose: bool) -> Iterator[None]:
+    """INFO and up on stderr with -v, else warnings and unexpected errors only; as it was afterwards."""
+    root = logging.getLogger()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    if not verbose:
+        handler.addFilter(_not_restated)
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the mixpeek-snowflake command."""
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["bench"]:
-        from mixpeek_local.bench.run import bench_main
-
-        return bench_main(argv[1:])
-    if argv[:1] == ["soak"]:
-        from mixpeek_local.soak.run import soak_main
-
-        return soak_main(argv[1:])
-    if argv[:1] == ["emulator"]:
-        from mixpeek_local.emulator.__main__ import main as emulator_main
-
-        return emulator_main(argv[1:])
+    if argv[:1] and argv[0] in TOOLS:
+        return _tool(argv[0])(argv[1:])
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
-    try:
-        if args.command == "demo":
-            from mixpeek_local.demo.run import run_demo
+    from mixpeek_local.engine.server import LocalEngineError
 
-            run_demo(args.documents, args.local_dir)
-            return 0
-        return run_sync(args) if args.command == "sync" else run_sql(args)
-    except MixpeekSnowflakeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    try:
+        with logging_to_stderr(args.verbose):
+            return COMMANDS[args.command](args)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except InvalidArgument as exc:
+        return _fail(str(exc), 2)
+    except (MixpeekSnowflakeError, LocalEngineError) as exc:
+        return _fail(str(exc), 1)
     except Exception as exc:
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+        return _fail(f"{type(exc).__name__}: {exc}", 1)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The demo: a seeded Mixpeek emulator, the local engine, a full sync, changes, an incremental sync."""
+"""The demo: a seeded Mixpeek emulator, the local engine, syncs, views, an enrichment and a search."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from mixpeek_local.demo.roundtrip import RETRIEVER, show_enrich, show_search
 from mixpeek_local.demo.views import show_views
 from mixpeek_local.emulator import Emulator, Store, seed_collection
+from mixpeek_local.emulator.retrievers import seed_retriever
 from mixpeek_local.engine.server import local_session
 from mixpeek_local.output import rows_as_dicts, table
 from mixpeek_snowflake.procedures import sync_mixpeek_collection
@@ -96,12 +98,37 @@ def glance(session: Any, say: Callable[[str], None]) -> None:
         say(table(rows_as_dicts(session.sql(query).collect())))
 
 
+@contextmanager
+def local_folder(local_dir: Path | None) -> Iterator[Path]:
+    """local_dir (created if needed, kept afterwards), or a temporary folder removed afterwards."""
+    if local_dir is not None:
+        local_dir.mkdir(parents=True, exist_ok=True)
+        yield local_dir
+        return
+    with tempfile.TemporaryDirectory(prefix="mixpeek-demo-") as scratch:
+        yield Path(scratch)
+
+
+def where_the_data_is(folder: Path, kept: bool) -> str:
+    """The demo's last words: where its tables are, or that they were temporary and how to keep them."""
+    if kept:
+        return (
+            f"\nThe local engine's tables are kept in {folder}. Query them with:\n"
+            f'  mixpeek-snowflake sql --local-dir {folder} "SELECT COUNT(*) FROM MIXPEEK_DOCUMENTS"\n'
+            f"  mixpeek-snowflake runs --local-dir {folder}"
+        )
+    return (
+        f"\nThe local engine's tables were in a temporary folder ({folder}), now deleted. "
+        "Keep them with: mixpeek-snowflake demo --local-dir DIR"
+    )
+
+
 def run_demo(documents: int = 3000, local_dir: Path | None = None, say: Callable[[str], None] = print) -> None:
-    """Seed, sync, change, sync again, and show the table."""
+    """Seed, sync, change, sync again, show the tables and views, enrich, search; say where the data is."""
     store = Store()
     seed_collection(store, documents=documents, seed=7, namespace=NAMESPACE, collection_id=COLLECTION_ID)
-    with tempfile.TemporaryDirectory(prefix="mixpeek-demo-") as scratch:
-        folder = local_dir or Path(scratch)
+    seed_retriever(store, COLLECTION_ID, retriever_id=RETRIEVER)
+    with local_folder(local_dir) as folder:
         with (
             Emulator(store, api_key=API_KEY) as emulator,
             environment(MIXPEEK_API_KEY=API_KEY, MIXPEEK_BASE_URL=emulator.base_url, MIXPEEK_NAMESPACE=NAMESPACE),
@@ -118,3 +145,6 @@ def run_demo(documents: int = 3000, local_dir: Path | None = None, say: Callable
             print_summary("Rerun, nothing changed", sync_mixpeek_collection(session, COLLECTION_ID), say)
             glance(session, say)
             show_views(session, say, COLLECTION_ID)
+            show_enrich(session, say, COLLECTION_ID)
+            show_search(say, RETRIEVER)
+        say(where_the_data_is(folder, kept=local_dir is not None))

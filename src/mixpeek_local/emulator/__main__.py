@@ -11,21 +11,34 @@ from .seed import seed_collection
 from .server import Emulator
 from .store import Store
 
+DEFAULT_KEY = "mxp_test_key"
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
-    parser = argparse.ArgumentParser(prog="python -m mixpeek_local.emulator", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--documents", type=int, default=3000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--namespace", default="ns_demo")
-    parser.add_argument("--collection-id", default="col_demo000001")
-    parser.add_argument("--collection-name", default="product-media")
-    parser.add_argument("--api-key", default=os.environ.get("MIXPEEK_API_KEY", "mxp_test_key"))
+    parser = argparse.ArgumentParser(
+        prog="mixpeek-snowflake emulator",
+        description=__doc__,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        epilog="environment variables: MIXPEEK_API_KEY, when set, is the default of --api-key",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on (0: any free port)")
+    parser.add_argument("--documents", type=int, default=3000, help="documents seeded into the collection")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the generated documents")
+    parser.add_argument("--namespace", default="ns_demo", help="namespace (X-Namespace) of the collection")
+    parser.add_argument("--collection-id", default="col_demo000001", help="id of the seeded collection")
+    parser.add_argument("--collection-name", default="product-media", help="name of the seeded collection")
+    parser.add_argument(
+        "--api-key",
+        default=argparse.SUPPRESS,
+        help=f"the only Bearer key accepted (default: MIXPEEK_API_KEY if set, else {DEFAULT_KEY})",
+    )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every listing")
     parser.add_argument("--strict-body", action="store_true", help="refuse unknown body keys with 422")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.api_key = getattr(args, "api_key", None) or os.environ.get("MIXPEEK_API_KEY") or DEFAULT_KEY
+    return args
 
 
 def build(args: argparse.Namespace) -> Emulator:
@@ -57,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Mixpeek emulator at {emulator.sdk_base_url}: collection {args.collection_id} "
         f"({args.documents} documents) and retriever ret_demo000001 (product-search) in namespace "
-        f"{args.namespace}. Ctrl-C stops it."
+        f"{args.namespace}. Ctrl-C stops it.\nPoint the CLI at it: export MIXPEEK_BASE_URL={emulator.base_url} "
+        f"MIXPEEK_NAMESPACE={args.namespace} MIXPEEK_API_KEY=<the --api-key>",
+        flush=True,
     )
     try:
         threading.Event().wait()

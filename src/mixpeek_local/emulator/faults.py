@@ -1,4 +1,4 @@
-"""Injectable faults: error statuses, redirects, dropped or truncated replies, bad JSON, delays, repeated cursors."""
+"""Injectable faults: error statuses, redirects, dropped, truncated or dripped replies, bad JSON, delays, loops."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import default_type, error_body
 
-KINDS = ("status", "redirect", "drop", "truncate", "invalid_json", "delay", "repeat_cursor")
+KINDS = ("status", "redirect", "drop", "truncate", "invalid_json", "delay", "repeat_cursor", "drip")
 WRITE_METHODS = ("PATCH", "PUT", "DELETE")
 
 
@@ -17,7 +17,8 @@ WRITE_METHODS = ("PATCH", "PUT", "DELETE")
 class Fault:
     """One fault, applied to `times` requests whose path contains `path_contains`, after letting `after` pass.
 
-    `message` replaces a status fault's error message; a redirect fault answers `status` (3xx) to `location`.
+    `message` replaces a status fault's error message; a redirect fault answers `status` (3xx) to `location`;
+    a drip fault sends the real answer `drip_bytes` at a time, `delay` seconds apart (a slow-drip body).
     """
 
     kind: str
@@ -33,6 +34,7 @@ class Fault:
     after: int = 0
     message: str | None = None
     location: str | None = None
+    drip_bytes: int = 16
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -41,6 +43,8 @@ class Fault:
             raise ValueError("times must be at least 1")
         if self.after < 0:
             raise ValueError("after must be 0 or more")
+        if self.drip_bytes < 1:
+            raise ValueError("drip_bytes must be at least 1")
         if self.kind == "redirect" and not (300 <= self.status < 400 and self.location):
             raise ValueError("a redirect fault needs a 3xx status and a location")
 

@@ -173,6 +173,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
     timeout = 60
+    _fault: Fault | None = None
 
     def setup(self) -> None:
         super().setup()
@@ -198,6 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         url = urlsplit(self.path)
         fault = emulator._faults.take(url.path)
+        self._fault = fault
         kind = fault.kind if fault else None
         response = self._respond(emulator, fault, body)
         payload = b"" if response is None else _encode(response, kind)
@@ -223,7 +225,7 @@ class _Handler(BaseHTTPRequestHandler):
             return Response(fault.status, {}, {"Location": fault.location or ""})
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.delay)
-        response = emulator.api.handle(self.command, self.path, cast("Mapping[str, str]", self.headers), body)
+        response = emulator.api.handle(self.command, self.path, cast(Mapping[str, str], self.headers), body)
         if _is_listing(self.command, self.path):
             time.sleep(max(emulator.latency, 0.0))
             response = emulator.listing_hook(response)
@@ -250,8 +252,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(payload[: len(payload) // 2] if kind == "truncate" else payload)
+            self._write(payload[: len(payload) // 2] if kind == "truncate" else payload)
         self.wfile.flush()
+
+    def _write(self, payload: bytes) -> None:
+        fault = self._fault
+        if fault is None or fault.kind != "drip":
+            self.wfile.write(payload)
+            return
+        for start in range(0, len(payload), fault.drip_bytes):
+            self.wfile.write(payload[start : start + fault.drip_bytes])
+            self.wfile.flush()
+            time.sleep(fault.delay)
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():

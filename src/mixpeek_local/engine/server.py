@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import logging
+import re
+import shutil
 import socket
 import threading
 import time
@@ -19,6 +22,60 @@ from mixpeek_local.engine import fixes
 DEFAULT_DATABASE = "MIXPEEK"
 DEFAULT_SCHEMA = "PUBLIC"
 QUIET_LOGGERS = ("sqlglot", "fakesnow", "fakesnow.server", "snowflake.connector", "snowflake.snowpark")
+SILENT_LOGGERS = ("uvicorn.error",)
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
+
+
+class LocalEngineError(RuntimeError):
+    """The local engine cannot open its folder: the message names the folder, the cause and the fix."""
+
+
+def database_file(local_dir: Path, database: str = DEFAULT_DATABASE) -> Path:
+    """The DuckDB file fakesnow keeps a database in under local_dir."""
+    return local_dir / f"{database}.db"
+
+
+def check_local_dir(local_dir: Path, database: str = DEFAULT_DATABASE) -> None:
+    """Raise LocalEngineError when the database file is held by another process or is not a DuckDB database."""
+    import duckdb
+
+    path = database_file(local_dir, database)
+    if not path.exists():
+        return
+    try:
+        with contextlib.closing(duckdb.connect(str(path), read_only=True)) as connection:
+            connection.execute("SELECT COUNT(*) FROM duckdb_tables()").fetchall()
+    except duckdb.Error as exc:
+        raise LocalEngineError(_explain(local_dir, path, str(exc))) from exc
+
+
+def _explain(local_dir: Path, path: Path, reason: str) -> str:
+    holder = _HOLDER.search(reason)
+    if holder or "Could not set lock" in reason:
+        who = f"PID {holder['pid']}, {Path(holder['program']).name}" if holder else "another process"
+        return (
+            f"the local engine folder {local_dir} is in use by another process ({who}): one process at a time "
+            f"may open {path.name}; wait for that command to end or stop it, or use another --local-dir"
+        )
+    if "already attached" in reason:
+        return (
+            f"the local engine folder {local_dir} is already open in this process: close the other session on it "
+            "first, or use another local folder"
+        )
+    reason = reason.removeprefix("IO Error: ").splitlines()[0]
+    return (
+        f"{path} in the local engine folder {local_dir} is not a readable DuckDB database ({reason}); move it "
+        "aside or delete it (its local tables are lost) and run again, or use another --local-dir"
+    )
+
+
+def _remove_fakesnow_bucket() -> None:
+    """fakesnow makes a temporary stage folder when imported; remove it when the process ends."""
+    from fakesnow.transforms import stage
+
+    if not getattr(_remove_fakesnow_bucket, "registered", False):
+        atexit.register(shutil.rmtree, stage.LOCAL_BUCKET_PATH, True)
+        _remove_fakesnow_bucket.registered = True  # type: ignore[attr-defined]
 
 
 def _free_port(host: str) -> int:
@@ -33,19 +90,22 @@ def local_server(local_dir: Path | None = None, host: str = "127.0.0.1") -> Iter
 
     Yields the connection kwargs for snowflake.connector or Snowpark's Session.builder.configs.
     """
-    import fakesnow.server
     import uvicorn
+    from fakesnow.server import app
 
     fixes.apply()
+    _remove_fakesnow_bucket()
     warnings.filterwarnings("ignore", category=UserWarning, module="fakesnow")
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
+    for name in SILENT_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     params: dict[str, Any] = {"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False}
     if local_dir is not None:
         local_dir.mkdir(parents=True, exist_ok=True)
         params["FAKESNOW_DB_PATH"] = str(local_dir.resolve())
     port = _free_port(host)
-    config = uvicorn.Config(fakesnow.server.app, host=host, port=port, log_level="error", log_config=None)
+    config = uvicorn.Config(app, host=host, port=port, log_level="error", log_config=None)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="fakesnow server", daemon=True)
     thread.start()
@@ -67,6 +127,20 @@ def local_server(local_dir: Path | None = None, host: str = "127.0.0.1") -> Iter
     finally:
         server.should_exit = True
         thread.join()
+        if local_dir is not None:
+            _release(local_dir.resolve())
+
+
+def _release(db_path: Path) -> None:
+    """Close the server-side connections to the files under db_path, so this process may open them again."""
+    from fakesnow.server import sessions
+
+    for token, connection in list(sessions.items()):
+        if connection.db_path is not None and Path(connection.db_path).resolve() == db_path:
+            with contextlib.suppress(Exception):
+                connection.close()
+            sessions.pop(token, None)
+    gc.collect()
 
 
 def open_session(kwargs: dict[str, Any], database: str = DEFAULT_DATABASE, schema: str = DEFAULT_SCHEMA) -> Any:
@@ -82,9 +156,16 @@ def open_session(kwargs: dict[str, Any], database: str = DEFAULT_DATABASE, schem
 
 @contextmanager
 def local_session(local_dir: Path | None = None, database: str = DEFAULT_DATABASE) -> Iterator[Any]:
-    """A Snowpark Session on a fresh local server (see local_server)."""
+    """A Snowpark Session on a fresh local server (see local_server); a busy or corrupt folder is one clear error."""
+    if local_dir is not None:
+        check_local_dir(local_dir, database)
     with local_server(local_dir) as kwargs:
-        session = open_session(kwargs, database)
+        try:
+            session = open_session(kwargs, database)
+        except Exception:
+            if local_dir is not None:
+                check_local_dir(local_dir, database)
+            raise
         try:
             yield session
         finally:

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
+import requests.models
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
@@ -28,13 +29,27 @@ from mixpeek_snowflake.mixpeek.retry import (
     error_fields,
     retry_hint,
     status_is_retryable,
+    unreachable_reason,
 )
 
 DEFAULT_BASE_URL = "https://api.mixpeek.com"
 POOL_SIZE = 32
+MAX_RESPONSE_BYTES = 128 * 1024 * 1024
+REQUEST_DEADLINE_SECONDS = 120.0
+READ_CHUNK = 1024 * 1024
+# What a body read raises, as requests' own iter_content maps it (requests.models re-exports urllib3's errors).
+BODY_ERRORS: tuple[tuple[type[Exception], type[requests.RequestException]], ...] = (
+    (requests.models.ReadTimeoutError, requests.exceptions.ReadTimeout),
+    (requests.models.DecodeError, requests.exceptions.ContentDecodingError),
+    (requests.models.ProtocolError, requests.exceptions.ChunkedEncodingError),
+    (OSError, requests.exceptions.ConnectionError),
+)
 REDACTED = "[redacted]"
 
+PAGES_LOGGER = "mixpeek_snowflake.client.pages"
+
 logger = logging.getLogger("mixpeek_snowflake.client")
+pages_logger = logging.getLogger(PAGES_LOGGER)
 
 HINTS = {
     401: "the API key was rejected: check the Snowflake secret behind alias mixpeek_api_key, "
@@ -89,6 +104,15 @@ class _Failure:
     retryable: bool
     hint: float | None = None
     reason: str = ""
+    unreachable: bool = False
+
+
+class _Refused(Exception):
+    """A body read stopped at a limit; carries the failure to report."""
+
+    def __init__(self, failure: _Failure) -> None:
+        super().__init__(str(failure.error))
+        self.failure = failure
 
 
 def normalize_base_url(base_url: str) -> str:
@@ -123,6 +147,10 @@ def _check_header_value(name: str, value: str) -> str:
     return value
 
 
+def _mib(size: int) -> str:
+    return f"{size / 1024 / 1024:g} MiB" if size >= 1024 * 1024 else f"{size} bytes"
+
+
 def _parse_json(content: bytes) -> Any:
     return parse_body(content.decode("utf-8"))
 
@@ -148,12 +176,16 @@ class MixpeekClient:
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
         user_agent: str = "mixpeek-snowflake/0.1",
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        deadline_seconds: float = REQUEST_DEADLINE_SECONDS,
     ) -> None:
         self._api_key = _check_header_value("api_key", api_key)
         self.base_url = normalize_base_url(base_url)
         self.namespace = _check_header_value("namespace", namespace) if namespace is not None else None
         self.timeout = timeout
         self.policy = policy or RetryPolicy()
+        self.max_response_bytes = _positive("max_response_bytes", max_response_bytes)
+        self.deadline_seconds = _positive("deadline_seconds", deadline_seconds)
         self.stats = ClientStats()
         self._sleep = sleep
         self._owns_session = session is None
@@ -195,8 +227,13 @@ class MixpeekClient:
             raise
 
     def list_documents(self, collection: str, body: dict) -> dict:
-        """Return one page of documents of a collection for a ListDocumentsRequest body."""
-        return self.request("POST", f"/v1/collections/{quote_segment(collection)}/documents/list", json=body)
+        """Return one page of documents of a collection for a ListDocumentsRequest body (logged at DEBUG)."""
+        page = self.request("POST", f"/v1/collections/{quote_segment(collection)}/documents/list", json=body)
+        if pages_logger.isEnabledFor(logging.DEBUG):
+            results = page.get("results") if isinstance(page, dict) else None
+            count = len(results) if isinstance(results, list) else 0
+            pages_logger.debug("listed %d documents of %s", count, collection, extra={"documents": count})
+        return page
 
     def list_events(self, params: dict) -> dict:
         """Return one page of the change-event feed."""
@@ -213,7 +250,9 @@ class MixpeekClient:
             outcome = self._attempt(method, path, json, params)
             if not isinstance(outcome, _Failure):
                 return outcome
-            wait = self.policy.next_wait(attempt, outcome.hint, waited) if outcome.retryable else None
+            wait = (
+                self.policy.next_wait(attempt, outcome.hint, waited, outcome.unreachable) if outcome.retryable else None
+            )
             if wait is None:
                 raise outcome.error
             self._note_retry(method, path, outcome.reason, attempt, wait)
@@ -228,6 +267,7 @@ class MixpeekClient:
 
     def _attempt(self, method: str, path: str, json: Any, params: dict | None) -> Any:
         self.stats.add(requests=1)
+        deadline = time.monotonic() + self.deadline_seconds
         try:
             response = self._session.request(
                 method,
@@ -238,40 +278,107 @@ class MixpeekClient:
                 auth=self._auth,
                 timeout=self.timeout,
                 allow_redirects=False,
+                stream=True,
             )
         except requests.RequestException as exc:
             return self._transport_failure(method, path, exc)
-        self.stats.add(bytes_received=len(response.content))
-        return self._classify(method, path, response)
+        try:
+            body = self._read_body(method, path, response, deadline)
+        except requests.RequestException as exc:
+            response.close()
+            return self._transport_failure(method, path, exc)
+        except _Refused as refused:
+            response.close()
+            return refused.failure
+        return self._classify(method, path, response, body)
+
+    def _read_body(self, method: str, path: str, response: requests.Response, deadline: float) -> bytes:
+        """The whole body, read in chunks so the size cap and the deadline hold however slowly it arrives."""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_response_bytes:
+            raise _Refused(self._too_large(method, path, f"it declares {int(declared)} bytes"))
+        raw = response.raw
+        read = getattr(raw, "read1", None)
+        if read is None or not hasattr(raw, "release_conn"):
+            return self._counted(method, path, response.content)
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := self._read_chunk(read):
+            size += len(chunk)
+            self.stats.add(bytes_received=len(chunk))
+            if size > self.max_response_bytes:
+                raise _Refused(self._too_large(method, path, f"more than {size - len(chunk)} bytes arrived"))
+            if time.monotonic() > deadline:
+                raise _Refused(self._too_slow(method, path, size))
+            chunks.append(chunk)
+        raw.release_conn()
+        return b"".join(chunks)
+
+    @staticmethod
+    def _read_chunk(read: Callable[..., bytes]) -> bytes:
+        try:
+            return read(READ_CHUNK, decode_content=True)
+        except Exception as exc:
+            for raised, mapped in BODY_ERRORS:
+                if isinstance(exc, raised):
+                    raise mapped(exc) from exc
+            raise
+
+    def _counted(self, method: str, path: str, body: bytes) -> bytes:
+        self.stats.add(bytes_received=len(body))
+        if len(body) > self.max_response_bytes:
+            raise _Refused(self._too_large(method, path, f"it holds {len(body)} bytes"))
+        return body
+
+    def _too_large(self, method: str, path: str, detail: str) -> _Failure:
+        message = (
+            f"Mixpeek's answer to {method} {path} is larger than the {_mib(self.max_response_bytes)} response cap "
+            f"(max_response_bytes): {detail}; ask for less per request (a smaller page_size, or no vectors)"
+        )
+        return _Failure(MixpeekTransportError(message), retryable=False, reason="response cap")
+
+    def _too_slow(self, method: str, path: str, received: int) -> _Failure:
+        message = (
+            f"Mixpeek did not finish answering {method} {path} within the {self.deadline_seconds:g} s request "
+            f"deadline (deadline_seconds): {received} bytes had arrived; the API or the network is sending too slowly"
+        )
+        return _Failure(MixpeekTransportError(message), retryable=True, reason="request deadline")
 
     def _transport_failure(self, method: str, path: str, exc: requests.RequestException) -> _Failure:
         host = urlsplit(self.base_url).hostname
         retryable = isinstance(exc, TRANSIENT_EXCEPTIONS) and not isinstance(exc, requests.exceptions.SSLError)
-        detail = truncate(self._redact(f"{type(exc).__name__}: {exc}"), 300)
+        unreachable = unreachable_reason(exc)
+        if unreachable is not None:
+            detail = (
+                f"{unreachable}; is the Mixpeek API running at {self.base_url}? Check the address (the base_url "
+                "option, or MIXPEEK_BASE_URL outside Snowflake); locally, start it with: mixpeek-snowflake emulator"
+            )
+        else:
+            detail = truncate(self._redact(f"{type(exc).__name__}: {exc}"), 300)
         error = MixpeekTransportError(f"could not complete {method} {path} at {host}: {detail}")
         error.__cause__ = exc
-        return _Failure(error, retryable, reason=type(exc).__name__)
+        return _Failure(error, retryable, reason=unreachable or type(exc).__name__, unreachable=unreachable is not None)
 
-    def _classify(self, method: str, path: str, response: requests.Response) -> Any:
+    def _classify(self, method: str, path: str, response: requests.Response, content: bytes) -> Any:
         status = response.status_code
         if 200 <= status < 300:
-            return self._success(method, path, response)
+            return self._success(method, path, status, content)
         if 300 <= status < 400:
             return _Failure(self._redirect_error(method, path, response), retryable=False)
-        body = _try_json(response.content)
+        body = _try_json(content)
         retryable = status_is_retryable(status, body)
-        error = self._api_error(method, path, response, body, retryable)
+        error = self._api_error(method, path, response, content, body, retryable)
         return _Failure(error, retryable, retry_hint(response.headers, body), f"HTTP {status}")
 
-    def _success(self, method: str, path: str, response: requests.Response) -> Any:
-        if response.status_code == 204:
+    def _success(self, method: str, path: str, status: int, content: bytes) -> Any:
+        if status == 204:
             return None
         try:
-            return _parse_json(response.content)
+            return _parse_json(content)
         except ValueError:
             message = (
-                f"Mixpeek answered {response.status_code} to {method} {path} with a body that is not valid "
-                f"JSON ({len(response.content)} bytes, possibly truncated)"
+                f"Mixpeek answered {status} to {method} {path} with a body that is not valid "
+                f"JSON ({len(content)} bytes, possibly truncated)"
             )
             return _Failure(MixpeekTransportError(message), True, reason="invalid JSON body")
 
@@ -287,11 +394,11 @@ class MixpeekClient:
         return MixpeekAPIError(status, message, method=method, path=path, error_type="Redirect", hint=hint)
 
     def _api_error(
-        self, method: str, path: str, response: requests.Response, body: Any, retryable: bool
+        self, method: str, path: str, response: requests.Response, content: bytes, body: Any, retryable: bool
     ) -> MixpeekAPIError:
         message, error_type = error_fields(body)
         if not message:
-            raw = response.content.decode("utf-8", errors="replace").strip()
+            raw = content.decode("utf-8", errors="replace").strip()
             message = raw or response.reason or "no error message"
         return MixpeekAPIError(
             response.status_code,
@@ -305,6 +412,12 @@ class MixpeekClient:
 
     def _redact(self, text: str) -> str:
         return redact_fragments(text, self._api_key)
+
+
+def _positive(name: str, value: float) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise InvalidArgument(name, f"expected a positive number, got {value!r}")
+    return value
 
 
 def _new_session() -> requests.Session:

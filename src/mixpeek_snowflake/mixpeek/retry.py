@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ class RetryPolicy:
     base_delay: float = 1.0
     max_delay: float = 30.0
     budget: float = 180.0
+    unreachable_attempts: int = 3
 
     def wait_for(self, attempt: int, hint: float | None) -> float:
         """Return the wait after failed attempt number `attempt` (from 1): the hint, else backoff, capped."""
@@ -31,9 +33,13 @@ class RetryPolicy:
             return min(max(hint, 0.0), self.max_delay)
         return min(self.base_delay * 2 ** (attempt - 1), self.max_delay)
 
-    def next_wait(self, attempt: int, hint: float | None, waited: float) -> float | None:
-        """Return the wait before another attempt, or None when attempts or the wait budget are spent."""
-        if attempt >= self.max_attempts:
+    def next_wait(self, attempt: int, hint: float | None, waited: float, unreachable: bool = False) -> float | None:
+        """Return the wait before another attempt, or None when attempts or the wait budget are spent.
+
+        A host that refused the connection or has no address gets `unreachable_attempts` only: nothing listens
+        there, so a long wait would only hide the mistake.
+        """
+        if attempt >= (min(self.max_attempts, self.unreachable_attempts) if unreachable else self.max_attempts):
             return None
         wait = self.wait_for(attempt, hint)
         if waited + wait > self.budget:
@@ -95,3 +101,20 @@ def retry_hint(headers: Mapping[str, str], body: Any) -> float | None:
     if header is not None:
         return header
     return parse_seconds(error_details(body).get("retry_after_seconds"))
+
+
+def unreachable_reason(exc: BaseException) -> str | None:
+    """Why nothing answered at the address, when exc (or what caused it) says so: a refusal or an unknown host."""
+    pending, seen = [exc], set()
+    while pending:
+        error = pending.pop()
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(error, socket.gaierror):
+            return "host name not found"
+        linked = (error.__cause__, error.__context__, getattr(error, "reason", None), *error.args)
+        pending += [link for link in linked if isinstance(link, BaseException)]
+    return None

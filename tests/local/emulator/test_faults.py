@@ -127,3 +127,20 @@ def test_repeat_cursor_on_a_first_page(emu, client):
 def test_unknown_fault_kind_is_refused():
     with pytest.raises(ValueError):
         Fault("explode")
+
+
+def test_drip_fault_sends_the_real_answer_a_few_bytes_at_a_time(emu, client):
+    expected = client.list_docs({"limit": 2}).content
+    emu.inject(Fault("drip", delay=0.01, drip_bytes=len(expected) // 4 + 1))
+    connection = raw_post(emu, LIST, {"limit": 2})
+    response = connection.getresponse()
+    pieces = []
+    while piece := response.read1(65536):
+        pieces.append(piece)
+    assert b"".join(pieces) == expected and len(pieces) >= 2
+    assert emu.faults_injected["drip"] == 1 and client.list_docs({"limit": 2}).content == expected
+
+
+def test_drip_fault_needs_a_positive_piece_size():
+    with pytest.raises(ValueError, match="drip_bytes must be at least 1"):
+        Fault("drip", drip_bytes=0)
