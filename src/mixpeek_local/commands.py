@@ -112,13 +112,8 @@ def run_search(args: argparse.Namespace) -> int:
     given = {"limit": args.limit, **dict(args.option)}
     if args.filters is not None:
         given["filters"] = args.filters
-    handler = MixpeekSearch()
-    try:
-        with mixpeek_environment(args):
-            rows = list(handler.process(args.retriever, args.query, given))
-    finally:
-        if handler._session is not None:
-            handler._session.close()
+    with mixpeek_environment(args):
+        rows = list(MixpeekSearch().process(args.retriever, args.query, given))
     print(to_json([dict(zip(COLUMNS, row, strict=True)) for row in rows]))
     return 0
 

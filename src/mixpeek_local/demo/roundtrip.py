@@ -52,11 +52,7 @@ def show_search(say: Callable[[str], None], retriever: str = RETRIEVER, query: s
     say("\n== Search: a Mixpeek retriever from SQL")
     say(f"SELECT * FROM TABLE(mixpeek_search('{retriever}', '{query}', {{'limit': 5}}))")
     handler = MixpeekSearch()
-    try:
-        rows = [dict(zip(COLUMNS, row, strict=True)) for row in handler.process(retriever, query, {"limit": 5})]
-    finally:
-        if handler._session is not None:
-            handler._session.close()
+    rows = [dict(zip(COLUMNS, row, strict=True)) for row in handler.process(retriever, query, {"limit": 5})]
     shown = [
         {
             "RANK": r["RANK"],
