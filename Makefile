@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # only with glob support on.
 export SNOWFLAKE_CLI_FEATURES_ENABLE_SNOWPARK_GLOB_SUPPORT := true
 
-.PHONY: demo test lint types format build bench soak clean
+.PHONY: demo test lint types format build bench soak clean mutants
 
 $(STAMP): requirements-dev.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required (Snowflake runtime 3.11)")'
@@ -105,3 +105,21 @@ render: $(STAMP)
 
 clean:
 	rm -rf $(VENV) output .mixpeek-local .pytest_cache .ruff_cache
+
+# The mutation check (docs/testing.md), not part of `make test`: mutmut over the pure core ([tool.mutmut] in
+# pyproject.toml) in a venv of its own, since mutmut needs newer click and rich than snowflake-cli allows.
+MUTANTS_VENV := .venv-mutants
+MUTANTS_STAMP := $(MUTANTS_VENV)/.installed-stamp
+MUTANTS_CHILDREN ?= 1
+
+$(MUTANTS_STAMP): requirements-dev.txt requirements-mutants.txt
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required (Snowflake runtime 3.11)")'
+	$(PYTHON) -m venv $(MUTANTS_VENV)
+	grep -v -E '^(snowflake-cli|typer|click|rich)==' requirements-dev.txt > $(MUTANTS_VENV)/requirements-core.txt
+	$(MUTANTS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-r $(MUTANTS_VENV)/requirements-core.txt -r requirements-mutants.txt
+	touch $@
+
+mutants: $(MUTANTS_STAMP)
+	$(MUTANTS_VENV)/bin/mutmut run --max-children $(MUTANTS_CHILDREN)
+	$(MUTANTS_VENV)/bin/python tools/mutation_score.py --mutmut $(MUTANTS_VENV)/bin/mutmut
