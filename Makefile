@@ -111,6 +111,8 @@ clean:
 MUTANTS_VENV := .venv-mutants
 MUTANTS_STAMP := $(MUTANTS_VENV)/.installed-stamp
 MUTANTS_CHILDREN ?= 1
+# Fewer Hypothesis examples per property while mutants run (each run is a whole pytest session).
+MUTANTS_EXAMPLES ?= 30
 
 $(MUTANTS_STAMP): requirements-dev.txt requirements-mutants.txt
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required (Snowflake runtime 3.11)")'
@@ -121,5 +123,5 @@ $(MUTANTS_STAMP): requirements-dev.txt requirements-mutants.txt
 	touch $@
 
 mutants: $(MUTANTS_STAMP)
-	$(MUTANTS_VENV)/bin/mutmut run --max-children $(MUTANTS_CHILDREN)
+	PROPERTY_EXAMPLES=$(MUTANTS_EXAMPLES) $(MUTANTS_VENV)/bin/mutmut run --max-children $(MUTANTS_CHILDREN)
 	$(MUTANTS_VENV)/bin/python tools/mutation_score.py --mutmut $(MUTANTS_VENV)/bin/mutmut

@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from properties import PROPERTY
 
-from mixpeek_snowflake.arguments import check_options, parse_collection
+from mixpeek_snowflake.arguments import (
+    base_url_option,
+    boolean_option,
+    check_options,
+    filters_option,
+    integer_option,
+    parse_collection,
+)
 from mixpeek_snowflake.errors import InvalidArgument
 from mixpeek_snowflake.sync.options import SyncOptions, parse_options
 
@@ -145,3 +152,42 @@ def test_options_that_are_not_an_object_are_refused(value: object) -> None:
     with pytest.raises(InvalidArgument) as caught:
         check_options(value, {}, "{}")
     assert caught.value.argument == "options"
+
+
+@PROPERTY
+@given(st.integers(-1000, 1000), st.integers(0, 1000), st.integers(-3000, 3000) | st.booleans(), st.booleans())
+def test_integer_option_accepts_exactly_its_range(low: int, span: int, value: int, as_float: bool) -> None:
+    check = integer_option(low, low + span)
+    given_value = float(value) if as_float and not isinstance(value, bool) else value
+    if not isinstance(value, bool) and low <= value <= low + span:
+        kept = check("n", given_value)
+        assert kept == value and type(kept) is int
+        return
+    with pytest.raises(InvalidArgument) as caught:
+        check("n", given_value)
+    expected = f"invalid option n: {value!r} is not allowed; expected an integer {low} to {low + span}"
+    assert str(caught.value) == expected
+
+
+def test_messages_say_exactly_what_is_allowed() -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        filters_option("filters", {})
+    assert str(caught.value) == (
+        'invalid option filters: expected a non-empty Mixpeek filter object, e.g. {"AND": [{"field": '
+        '"metadata.status", "operator": "eq", "value": "active"}]}'
+    )
+    with pytest.raises(InvalidArgument) as caught:
+        base_url_option("base_url", "https://u:p@h.example/")
+    assert str(caught.value) == "invalid option base_url: expected a plain URL without credentials, query or fragment"
+    with pytest.raises(InvalidArgument) as caught:
+        check_options({"zeta": 1, "beta": 2}, {"alpha": boolean_option, "gamma": boolean_option}, "{}")
+    assert str(caught.value) == "invalid options: unknown option(s) beta, zeta; known: alpha, gamma"
+    with pytest.raises(InvalidArgument) as caught:
+        check_options("{not json", {}, '{"alpha": true}')
+    assert str(caught.value) == (
+        "invalid options: is not valid JSON; expected an object, e.g. PARSE_JSON('{\"alpha\": true}')"
+    )
+    with pytest.raises(InvalidArgument) as caught:
+        check_options([1], {}, '{"alpha": true}')
+    assert str(caught.value) == 'invalid options: expected an object such as {"alpha": true}, not [1]'
+    assert check_options("  ", {}, "{}") == {} and check_options(None, {}, "{}") == {}

@@ -8,7 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from properties import PROPERTY
 
-from mixpeek_snowflake.mixpeek.retry import RetryPolicy, parse_seconds, retry_hint
+from mixpeek_snowflake.mixpeek.retry import (
+    RetryPolicy,
+    error_details,
+    error_fields,
+    is_retryable_status,
+    parse_seconds,
+    retry_hint,
+    status_is_retryable,
+)
 
 policies = st.builds(
     RetryPolicy,
@@ -97,3 +105,72 @@ def test_parse_seconds_is_a_finite_non_negative_number_or_none(value: object) ->
         assert result is None
         return
     assert result == (number if math.isfinite(number) and number >= 0 else None)
+
+
+@PROPERTY
+@given(st.integers(0, 1000))
+def test_only_429_and_5xx_are_retryable(status: int) -> None:
+    assert is_retryable_status(status) == (status == 429 or 500 <= status <= 599)
+
+
+def test_status_boundaries() -> None:
+    assert [is_retryable_status(s) for s in (428, 429, 430, 499, 500, 599, 600)] == [
+        False,
+        True,
+        False,
+        False,
+        True,
+        True,
+        False,
+    ]
+
+
+texts = st.text(max_size=10)
+
+
+@PROPERTY
+@given(texts, texts, st.sampled_from(["current", "legacy"]))
+def test_error_fields_read_message_and_type_from_both_shapes(message: str, kind: str, shape: str) -> None:
+    error = {"message": message, "type": kind}
+    body = {"error": error} if shape == "current" else {"detail": {"error": error}}
+    assert error_fields(body) == (message, kind)
+
+
+@PROPERTY
+@given(texts)
+def test_a_plain_detail_string_is_the_message(detail: str) -> None:
+    assert error_fields({"detail": detail}) == (detail, "")
+
+
+@PROPERTY
+@given(st.none() | st.integers() | st.text(max_size=4) | st.lists(st.integers(), max_size=2))
+def test_error_fields_of_other_bodies_are_empty(body: object) -> None:
+    assert error_fields(body) == ("", "")
+    assert error_fields({"error": body, "detail": body}) == ((body, "") if isinstance(body, str) else ("", ""))
+    assert error_details(body) == {}
+
+
+def test_error_fields_prefer_error_over_detail_and_turn_none_into_empty() -> None:
+    body = {"error": {"message": "top", "type": "T"}, "detail": {"error": {"message": "legacy", "type": "L"}}}
+    assert error_fields(body) == ("top", "T")
+    assert error_fields({"error": {"message": None, "type": None}}) == ("", "")
+    assert error_fields({"error": {"message": 5, "type": 7}}) == ("5", "7")
+    assert error_fields({"error": "flat", "detail": {"error": {"message": "m", "type": "t"}}}) == ("m", "t")
+
+
+@PROPERTY
+@given(st.dictionaries(st.text(max_size=4), st.integers(), max_size=3), st.sampled_from(["current", "legacy"]))
+def test_error_details_from_both_shapes(details: dict[str, int], shape: str) -> None:
+    error = {"details": details}
+    body = {"error": error} if shape == "current" else {"detail": {"error": error}}
+    assert error_details(body) == details
+    assert error_details({"error": {"details": [1]}}) == {}
+    assert error_details({"error": "x", "detail": {"error": error}}) == details
+
+
+@PROPERTY
+@given(st.sampled_from([429, 500, 503, 599]), st.sampled_from([None, True, False, "false", 0]))
+def test_a_body_may_refuse_a_retry_only_with_false(status: int, retryable: object) -> None:
+    body = {"error": {"details": {"retryable": retryable}}}
+    assert status_is_retryable(status, body) is (retryable is not False)
+    assert status_is_retryable(404, {"error": {"details": {"retryable": True}}}) is False
