@@ -47,8 +47,9 @@ def test_quotes_semicolons_comments_spaces_and_non_ascii_are_refused(
 @given(st.sampled_from(sorted(RESERVED)), st.lists(parts, max_size=2), st.booleans())
 def test_reserved_words_are_refused_in_any_case_and_any_part(word: str, others: list[str], lower: bool) -> None:
     value = ".".join([*others, word.lower() if lower else word])
-    with pytest.raises(InvalidArgument, match="reserved word"):
+    with pytest.raises(InvalidArgument, match="reserved word") as caught:
         TableName.parse(value, "source_table")
+    assert caught.value.argument == "source_table"
 
 
 @PROPERTY

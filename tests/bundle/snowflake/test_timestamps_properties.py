@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from properties import PROPERTY
@@ -53,6 +55,17 @@ def test_missing_or_malformed_values_are_none(value: object) -> None:
 def test_out_of_range_after_conversion_is_none_and_none_formats_as_none() -> None:
     assert parse_timestamp("0001-01-01T00:00:00+01:00") is None
     assert format_timestamp(None) is None
+
+
+def test_utc_now_is_utc_whatever_the_local_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        now = utc_now()
+        assert abs(now - datetime.now(UTC).replace(tzinfo=None)) < timedelta(minutes=1)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_utc_now_is_naive_utc() -> None:

@@ -122,3 +122,23 @@ def test_unusable_values_become_none_and_empty_labels_are_dropped(
 @given(st.none() | st.text(max_size=3) | st.lists(st.integers(), max_size=2) | st.integers())
 def test_documents_without_an_internal_object_have_no_labels(internal: object) -> None:
     assert document_labels({"document_id": "d", "_internal": internal}) == []
+
+
+def test_assignments_without_a_numeric_rank_come_last_in_their_order() -> None:
+    items = [
+        {"node_id": "none"},
+        {"node_id": "bool", "rank": True},
+        {"node_id": "two", "rank": 2},
+        {"node_id": "text", "rank": "0"},
+        {"node_id": "half", "rank": 1.5},
+        {"node_id": "null", "rank": None},
+    ]
+    labels = document_labels({"document_id": "d", "_internal": {"_taxonomy_t_assignments": items}})
+    assert [(label["node_id"], label["rank"]) for label in labels] == [
+        ("half", 1),
+        ("two", 2),
+        ("none", 3),
+        ("bool", 4),
+        ("text", 5),
+        ("null", 6),
+    ]
