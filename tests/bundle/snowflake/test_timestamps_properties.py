@@ -63,6 +63,7 @@ def test_utc_now_is_utc_whatever_the_local_time_zone(monkeypatch: pytest.MonkeyP
     try:
         now = utc_now()
         assert abs(now - datetime.now(UTC).replace(tzinfo=None)) < timedelta(minutes=1)
+        assert parse_timestamp("2026-01-01T00:30:00+02:00") == datetime(2025, 12, 31, 22, 30)
     finally:
         monkeypatch.undo()
         time.tzset()

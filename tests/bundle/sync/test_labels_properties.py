@@ -142,3 +142,12 @@ def test_assignments_without_a_numeric_rank_come_last_in_their_order() -> None:
         ("text", 5),
         ("null", 6),
     ]
+
+
+def test_the_single_best_form_needs_only_an_id_or_a_label() -> None:
+    only_id = {"_taxonomy_a_id": "node_a", "_taxonomy_b_label": "Bee", "_taxonomy_c_score": 0.5, 7: "x"}
+    labels = document_labels({"document_id": "d", "_internal": only_id})
+    assert labels == [
+        {"taxonomy_id": "a", "node_id": "node_a", "label": None, "score": None, "rank": 1, "path": None},
+        {"taxonomy_id": "b", "node_id": None, "label": "Bee", "score": None, "rank": 1, "path": None},
+    ]
