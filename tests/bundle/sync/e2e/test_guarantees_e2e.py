@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 from urllib.parse import parse_qs
 
@@ -228,3 +229,37 @@ def test_a_run_with_no_new_changes_keeps_the_watermark_and_cursor(session, store
     assert (again["inserted"], again["updated"], again["deleted"]) == (0, 0, 0)
     assert (after["WATERMARK"], after["EVENTS_CURSOR"]) == (before["WATERMARK"], before["EVENTS_CURSOR"])
     assert after["LAST_RUN_ID"] == again["run_id"] and utc_now() >= after["LAST_SUCCESS_AT"]
+
+
+def record_statement_threads(session, monkeypatch):
+    """The thread of every statement the session is asked to run."""
+    threads = []
+    real = session.sql
+
+    def recording(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(session, "sql", recording)
+    return threads
+
+
+def test_every_statement_runs_on_the_main_thread(session, store, emulator, monkeypatch):
+    threads = record_statement_threads(session, monkeypatch)
+    listing_threads = set()
+    real_pages = sync_module.iter_partitioned_pages
+
+    def noting(*args, **kwargs):
+        prepare = kwargs["prepare"]
+
+        def noted(documents):
+            listing_threads.add(threading.current_thread())
+            return prepare(documents)
+
+        return real_pages(*args, **{**kwargs, "prepare": noted})
+
+    monkeypatch.setattr(sync_module, "iter_partitioned_pages", noting)
+    summary = sync(session, "full", partitions=4, page_size=40)
+    assert summary["inserted"] == 240
+    assert threading.main_thread() not in listing_threads and listing_threads
+    assert len(threads) > 10 and set(threads) == {threading.main_thread()}
