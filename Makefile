@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # only with glob support on.
 export SNOWFLAKE_CLI_FEATURES_ENABLE_SNOWPARK_GLOB_SUPPORT := true
 
-.PHONY: demo test lint types format build bench soak clean clean-local emulator
+.PHONY: demo test lint types format build bench soak clean clean-local emulator mutants
 
 $(STAMP): requirements-dev.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required (Snowflake runtime 3.11)")'
@@ -133,9 +133,29 @@ render: $(STAMP)
 # clean keeps .mixpeek-local/ (the local engine's tables, your data); clean-local deletes it.
 LOCAL_DIR := .mixpeek-local
 clean:
-	rm -rf $(VENV) output .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(MUTANTS_VENV) mutants output .pytest_cache .ruff_cache
 	@if [ -d $(LOCAL_DIR) ]; then echo "Kept $(LOCAL_DIR)/ (the local engine's tables); delete it with: make clean-local"; fi
 
 clean-local:
 	rm -rf $(LOCAL_DIR)
 	@echo "Deleted $(LOCAL_DIR)/ (the local engine's tables)."
+
+# The mutation check (docs/testing.md), not part of `make test`: mutmut over the pure core ([tool.mutmut] in
+# pyproject.toml) in a venv of its own, since mutmut needs newer click and rich than snowflake-cli allows.
+MUTANTS_VENV := .venv-mutants
+MUTANTS_STAMP := $(MUTANTS_VENV)/.installed-stamp
+MUTANTS_CHILDREN ?= 1
+# Fewer Hypothesis examples per property while mutants run (each run is a whole pytest session).
+MUTANTS_EXAMPLES ?= 30
+
+$(MUTANTS_STAMP): requirements-dev.txt requirements-mutants.txt
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required (Snowflake runtime 3.11)")'
+	$(PYTHON) -m venv $(MUTANTS_VENV)
+	grep -v -E '^(snowflake-cli|typer|click|rich)==' requirements-dev.txt > $(MUTANTS_VENV)/requirements-core.txt
+	$(MUTANTS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-r $(MUTANTS_VENV)/requirements-core.txt -r requirements-mutants.txt
+	touch $@
+
+mutants: $(MUTANTS_STAMP)
+	PROPERTY_EXAMPLES=$(MUTANTS_EXAMPLES) $(MUTANTS_VENV)/bin/mutmut run --max-children $(MUTANTS_CHILDREN)
+	$(MUTANTS_VENV)/bin/python tools/mutation_score.py --mutmut $(MUTANTS_VENV)/bin/mutmut
