@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from unittest import mock
 
 import pytest
 from hypothesis import given
@@ -123,19 +125,28 @@ def test_a_collection_that_could_change_the_path_is_refused(prefix: str, bad: st
 @PROPERTY
 @given(
     st.sampled_from(["http", "https"]),
-    st.from_regex(r"[a-z][a-z0-9\-]{0,10}(\.[a-z]{2,5}){0,2}", fullmatch=True),
-    st.sampled_from(["", ":8080"]),
+    st.sampled_from(["127.0.0.1", "localhost", "api.mixpeek.com", "api.mixpeek.com.evil.io", "example.org"]),
+    st.sampled_from(["", ":443", ":8080"]),
     st.sampled_from(["", "/", "/v1"]),
     st.sampled_from([None, "user:pw@", "?x=1", "#f", "user@"]),
 )
-def test_base_url_needs_a_plain_http_url(scheme: str, host: str, port: str, path: str, extra: str | None) -> None:
+def test_base_url_needs_a_plain_url_to_an_allowed_endpoint(
+    scheme: str, host: str, port: str, path: str, extra: str | None
+) -> None:
+    """Outside Snowflake, with no MIXPEEK_BASE_URL: loopback on any scheme and port, the API host over HTTPS on 443."""
     if extra is None:
         url = f"{scheme}://{host}{port}{path}"
-        assert parse_options({"base_url": url}).base_url == url
-        return
-    url = f"{scheme}://{extra}{host}{port}{path}" if "@" in extra else f"{scheme}://{host}{port}{path}{extra}"
-    with pytest.raises(InvalidArgument) as caught:
-        parse_options({"base_url": url})
+    else:
+        url = f"{scheme}://{extra}{host}{port}{path}" if "@" in extra else f"{scheme}://{host}{port}{path}{extra}"
+    loopback = host in ("127.0.0.1", "localhost")
+    api = host == "api.mixpeek.com" and scheme == "https" and port in ("", ":443")
+    with mock.patch.dict(os.environ):
+        os.environ.pop("MIXPEEK_BASE_URL", None)
+        if extra is None and (loopback or api):
+            assert parse_options({"base_url": url}).base_url == url
+            return
+        with pytest.raises(InvalidArgument) as caught:
+            parse_options({"base_url": url})
     assert caught.value.argument == "option base_url" and "pw" not in str(caught.value)
 
 
