@@ -53,8 +53,10 @@ def sync_mixpeek_collection(
 ) -> dict[str, Any]:
     """CALL sync_mixpeek_collection(collection_id, target_table, mode, options) → run summary VARIANT."""
     request = parse_sync_request(collection_id, target_table, mode, options)
-    with mixpeek_client(request.options.base_url, request.options.namespace) as client, frozen_heap():
-        return Sync(Database(session), client, request).run()
+    sync = Sync(Database(session), request)
+    namespace = sync.prepare()
+    with mixpeek_client(request.options.base_url, namespace) as client, frozen_heap():
+        return sync.run(client)
 
 
 def refresh_mixpeek_labels(
@@ -65,8 +67,10 @@ def refresh_mixpeek_labels(
 ) -> dict[str, Any]:
     """CALL refresh_mixpeek_labels(collection_id, target_table, options): rebuild the collection's labels."""
     request = parse_sync_request(collection_id, target_table, "full", options)
-    with mixpeek_client(request.options.base_url, request.options.namespace) as client:
-        return LabelRefresh(Database(session), client, request).run()
+    refresh = LabelRefresh(Database(session), request)
+    namespace = refresh.prepare()
+    with mixpeek_client(request.options.base_url, namespace) as client:
+        return refresh.run(client)
 
 
 def enrich_mixpeek_documents(

@@ -24,13 +24,22 @@ ALIASES = {"SYNCED_AT", "SYNC_RUN_ID", "INDEX", "VALUE", "L"}
 
 # (method, argument) -> the parameter list its docstring documents, in order
 DOCUMENTED: dict[tuple[str, bool | None], str] = {
-    ("insert_run", None): "run_id, collection, target, mode, dry_run, started_at",
-    ("finish_run", None): "status, finished_at, collection, mode, *RUN_COUNTERS, duration, error, summary JSON, run_id",
+    ("insert_run", None): "run_id, collection, target, mode, dry_run, started_at, options JSON, user, role, query_id",
+    ("finish_run", None): "status, finished_at, collection, mode, *RUN_COUNTERS, duration, error, summary JSON, "
+    "reason, definition JSON, run_id",
+    ("abandon_runs", None): "status, finished_at, error, collection, collection as given, target, run_id, "
+    "lease holder, started before",
     ("ensure_state", None): "collection, target",
     ("acquire_lease", None): "run_id, expires_at, collection, target, now",
     ("read_state", None): "collection, target",
     ("release_lease", None): "collection, target, run_id",
-    ("advance_state", None): "watermark, cursor, run_id, now, is_full, now, collection, target, run_id",
+    ("advance_state", None): "watermark, cursor, run_id, now, is_full, now, definition JSON, created, collection, "
+    "target, run_id",
+    ("other_collections", None): "target, collection, collection",
+    ("count_target", None): "none",
+    ("target_keys", None): "none",
+    ("reset_state", None): "collection, target",
+    ("expire_rejects", None): "collection, target, cutoff",
     ("stage_documents", None): "run_id, first seq, JSON array of records.stage_row objects",
     ("stage_deletions", None): "run_id, first seq, JSON array of document ids deleted in Mixpeek",
     ("stage_rejects", None): "run_id, first seq, JSON array of {document_id, reason, excerpt}",
@@ -47,10 +56,11 @@ DOCUMENTED: dict[tuple[str, bool | None], str] = {
     ("cached_taxonomies", None): "none",
     ("forget_taxonomies", None): "JSON array of taxonomy ids",
     ("cache_taxonomies", None): "fetched_at, JSON array of {taxonomy_id, taxonomy_name, taxonomy_type}",
-    ("clear_run_labels", None): "run_id",
-    ("clear_collection_labels", None): "collection",
-    ("write_run_labels", None): "run_id, synced_at, run_id, run_id",
-    ("write_staged_labels", None): "run_id, synced_at, run_id",
+    ("clear_run_labels", None): "target, run_id",
+    ("clear_target_labels", None): "target, collection",
+    ("write_run_labels", None): "run_id, synced_at, target, run_id, run_id",
+    ("write_live_labels", None): "run_id, synced_at, target, run_id",
+    ("write_staged_labels", None): "run_id, synced_at, target, run_id",
     ("live_documents_after", None): "collection, after document id, limit",
 }
 
