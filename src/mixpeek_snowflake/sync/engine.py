@@ -51,6 +51,7 @@ class Progress:
     stage_statements: int = 0
     rejected: int = 0
     kept_with_notes: int = 0
+    taxonomies_deferred: int = 0
     seq: int = 0
     newest: datetime | None = None
     taxonomy_ids: set[str] = field(default_factory=set)
@@ -393,7 +394,7 @@ class Sync:
         at most MAX_TAXONOMIES_PER_RUN per run (the rest keep a NULL name until a later run fetches them)."""
         cached = set() if refetch else {row[0] for row in self.db.rows(self.tables.cached_taxonomies())}
         wanted = sorted(self.progress.taxonomy_ids - cached)
-        self.progress.counts["taxonomies_deferred"] = max(0, len(wanted) - MAX_TAXONOMIES_PER_RUN)
+        self.progress.taxonomies_deferred = max(0, len(wanted) - MAX_TAXONOMIES_PER_RUN)
         fetched = []
         for taxonomy_id in wanted[:MAX_TAXONOMIES_PER_RUN]:
             taxonomy = self._client().get_taxonomy(taxonomy_id) or {}
@@ -443,7 +444,7 @@ class Sync:
             "rejected": self.progress.rejected,
             "kept_with_notes": self.progress.kept_with_notes,
             "labels_written": counts.get("labels", 0),
-            "taxonomies_deferred": counts.get("taxonomies_deferred", 0),
+            "taxonomies_deferred": self.progress.taxonomies_deferred,
             "abandoned_runs_closed": self.abandoned,
             "pages": self.progress.pages,
             "api_requests": stats.get("requests", 0),

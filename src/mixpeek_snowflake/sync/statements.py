@@ -101,6 +101,10 @@ class SyncTables:
         tables = self._information_schema("TABLES")
         return f"SELECT TABLE_NAME, TABLE_TYPE, CREATED FROM {tables} WHERE TABLE_SCHEMA = ?"
 
+    def schema_views(self) -> str:
+        """Params: schema name. Each view of the schema (TABLES lists them too in Snowflake, not in every engine)."""
+        return f"SELECT TABLE_NAME FROM {self._information_schema('VIEWS')} WHERE TABLE_SCHEMA = ?"
+
     def schema_columns(self) -> str:
         """Params: schema name. Each column of the schema's tables: table name, column name."""
         return f"SELECT TABLE_NAME, COLUMN_NAME FROM {self._information_schema('COLUMNS')} WHERE TABLE_SCHEMA = ?"

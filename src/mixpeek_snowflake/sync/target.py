@@ -71,6 +71,8 @@ def inspect_schema(db: Database, tables: SyncTables) -> SchemaFacts:
     for name, kind, created in db.rows(tables.schema_tables(), [target.schema]):
         facts.kinds[name] = str(kind)
         facts.created[name] = _created_text(created)
+    for (name,) in db.rows(tables.schema_views(), [target.schema]):
+        facts.kinds[name] = "VIEW"
     for name, column in db.rows(tables.schema_columns(), [target.schema]):
         facts.columns.setdefault(name, set()).add(column)
     _refuse_foreign_target(facts, tables)
