@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,7 @@ def run_sync(args: argparse.Namespace) -> int:
     from mixpeek_local.engine.server import target_session
     from mixpeek_snowflake.procedures import sync_mixpeek_collection
 
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     if args.mixpeek_url:
         os.environ["MIXPEEK_BASE_URL"] = args.mixpeek_url
     with target_session(args.local_dir, args.connection) as session:

@@ -86,3 +86,8 @@ def parse_sync_request(collection_id: object, target_table: object, mode: object
     checked_mode = parse_mode("incremental" if mode is None else mode)
     given = check_options(options, OPTION_CHECKS, EXAMPLE)
     return SyncRequest(collection, target, checked_mode, SyncOptions(**given), given)
+
+
+def parse_reset_request(collection_id: object, target_table: object) -> tuple[str, TableName]:
+    """Validate the arguments of reset_mixpeek_sync."""
+    return parse_collection(collection_id), TableName.parse(DEFAULT_TARGET if target_table is None else target_table)

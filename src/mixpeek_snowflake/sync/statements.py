@@ -183,8 +183,12 @@ class SyncTables:
         return f"SELECT COUNT(*) FROM {self.target.sql}"
 
     def reset_state(self) -> str:
-        """Params: collection, target. Forgets watermark, cursor, definition and identity (a lease-free pair only)."""
-        return f"DELETE FROM {self.state.sql} WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? AND LEASE_RUN_ID IS NULL"
+        """Params: collection, target, now. Forgets watermark, cursor, definition and identity, unless a run holds
+        a lease that has not lapsed."""
+        return (
+            f"DELETE FROM {self.state.sql} WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? "
+            "AND (LEASE_RUN_ID IS NULL OR LEASE_EXPIRES_AT < TO_TIMESTAMP_NTZ(?))"
+        )
 
     def release_lease(self) -> str:
         """Params: collection, target, run_id."""

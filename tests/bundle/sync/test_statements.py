@@ -38,7 +38,7 @@ DOCUMENTED: dict[tuple[str, bool | None], str] = {
     ("other_collections", None): "target, collection, collection",
     ("count_target", None): "none",
     ("target_keys", None): "none",
-    ("reset_state", None): "collection, target",
+    ("reset_state", None): "collection, target, now",
     ("expire_rejects", None): "collection, target, cutoff",
     ("stage_documents", None): "run_id, first seq, JSON array of records.stage_row objects",
     ("stage_deletions", None): "run_id, first seq, JSON array of document ids deleted in Mixpeek",

@@ -174,3 +174,37 @@ def test_unfit_targets_are_refused_before_any_request(session, emulator, target,
     names = {r["TABLE_NAME"] for r in query(session, "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES "
                                             "WHERE TABLE_SCHEMA = CURRENT_SCHEMA()")}  # fmt: skip
     assert names - {"A_VIEW"} == {"FOREIGN_TABLE"}
+
+
+def test_reset_forgets_the_definition_and_the_next_run_resyncs_from_scratch(session, store, emulator):
+    sync(session, "full", filters=OUT_OF_STOCK)
+    sync(session, target="OTHER_TARGET")
+    other_state = query(session, "SELECT * FROM MIXPEEK_SYNC_STATE WHERE TARGET_TABLE LIKE '%.OTHER_TARGET'")
+    reset = procedures.reset_mixpeek_sync(session, COLLECTION)
+    assert (reset["status"], reset["state_rows_deleted"]) == ("RESET", 1)
+    assert query(session, "SELECT * FROM MIXPEEK_SYNC_STATE WHERE TARGET_TABLE LIKE '%.OTHER_TARGET'") == other_state
+    assert query(session, "SELECT COUNT(*) AS N FROM MIXPEEK_SYNC_STATE") == [{"N": 1}]
+    session.sql(
+        "DELETE FROM MIXPEEK_DOCUMENT_LABELS WHERE TARGET_TABLE LIKE '%.MIXPEEK_DOCUMENTS' AND RANK = 1"
+    ).collect()
+    summary = sync(session)
+    assert summary["mode"] == "full" and "reset_mixpeek_sync" in summary["reason"]
+    assert summary["definition"]["filters"] is None
+    assert_matches_truth(session, store)
+    assert labels_of(session, "MIXPEEK_DOCUMENTS") == expected_labels(store.documents(COLLECTION))
+
+
+def test_reset_is_refused_while_a_run_holds_the_lease_and_is_a_no_op_for_an_unknown_pair(session, store, emulator):
+    sync(session, "full")
+    session.sql(
+        "UPDATE MIXPEEK_SYNC_STATE SET LEASE_RUN_ID = 'run_live', "
+        "LEASE_EXPIRES_AT = DATEADD(hour, 1, CURRENT_TIMESTAMP()::TIMESTAMP_NTZ)"
+    ).collect()
+    before = snapshot(session, "MIXPEEK_SYNC_STATE")
+    with pytest.raises(MixpeekSnowflakeError, match="run_live"):
+        procedures.reset_mixpeek_sync(session, COLLECTION)
+    assert snapshot(session, "MIXPEEK_SYNC_STATE") == before
+    unknown = procedures.reset_mixpeek_sync(session, "col_unknown0001")
+    assert unknown["state_rows_deleted"] == 0 and "no state" in unknown["note"]
+    with pytest.raises(InvalidArgument, match="bundle's own tables"):
+        procedures.reset_mixpeek_sync(session, COLLECTION, "MIXPEEK_SYNC_STATE")
