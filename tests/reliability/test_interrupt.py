@@ -26,6 +26,17 @@ EXIT_SECONDS = 15
 
 
 @pytest.fixture
+def started() -> Iterator[list[subprocess.Popen[str]]]:
+    """CLI processes a test started; any still alive at the end is killed."""
+    processes: list[subprocess.Popen[str]] = []
+    yield processes
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+@pytest.fixture
 def emulator() -> Iterator[tuple[Emulator, list[int]]]:
     store = Store()
     seed_collection(store, documents=3000, seed=5, namespace=NAMESPACE, collection_id=COLLECTION)
@@ -34,12 +45,14 @@ def emulator() -> Iterator[tuple[Emulator, list[int]]]:
         yield emu, pages
 
 
-def start_sync(emu: Emulator, local_dir: Path) -> subprocess.Popen[str]:
+def start_sync(emu: Emulator, local_dir: Path, started: list[subprocess.Popen[str]]) -> subprocess.Popen[str]:
     environment = {**os.environ, "MIXPEEK_API_KEY": API_KEY, "MIXPEEK_BASE_URL": emu.base_url}
     environment |= {"MIXPEEK_NAMESPACE": NAMESPACE, "PYTHONPATH": str(SRC)}
     command = [sys.executable, "-m", "mixpeek_local.cli", "sync", COLLECTION, "--mode", "full"]
     command += ["--local-dir", str(local_dir), "--option", "partitions=4", "--option", "page_size=20"]
-    return subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    started.append(process)
+    return process
 
 
 def wait_for_pages(pages: list[int], process: subprocess.Popen[str], count: int = 12) -> None:
@@ -55,9 +68,9 @@ def run_rows(session: Any) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_a_stopped_cli_sync_rolls_back_releases_the_lease_and_ends_cancelled(emulator, tmp_path, stop):
+def test_a_stopped_cli_sync_rolls_back_releases_the_lease_and_ends_cancelled(emulator, started, tmp_path, stop):
     emu, pages = emulator
-    process = start_sync(emu, tmp_path)
+    process = start_sync(emu, tmp_path, started)
     wait_for_pages(pages, process)
     process.send_signal(stop)
     started = time.monotonic()
@@ -74,9 +87,11 @@ def test_a_stopped_cli_sync_rolls_back_releases_the_lease_and_ends_cancelled(emu
         assert verify.orphan_stage_rows(session) == 0
 
 
-def test_a_killed_cli_sync_is_closed_abandoned_by_the_run_after_its_lease_lapses(emulator, tmp_path, monkeypatch):
+def test_a_killed_cli_sync_is_closed_abandoned_by_the_run_after_its_lease_lapses(
+    emulator, started, tmp_path, monkeypatch
+):
     emu, pages = emulator
-    process = start_sync(emu, tmp_path)
+    process = start_sync(emu, tmp_path, started)
     wait_for_pages(pages, process)
     process.kill()
     process.communicate(timeout=EXIT_SECONDS)

@@ -8,7 +8,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -267,6 +267,8 @@ class Sync:
         listing_started = self.clock()
         position = FeedPosition(state.cursor)
         self._stage_deletions(position)
+        for ids in self._changed_id_pages(state.watermark):
+            self._stage(self.tables.stage_deletions(), json.dumps(ids), len(ids))
         self._stage_listing(state.watermark, self._stage_page)
         self._stage_documents(self._batches.flush())
         new_watermark = self._next_watermark(state.watermark, listing_started)
@@ -284,6 +286,8 @@ class Sync:
         for ids in deleted_id_pages(self._client(), self.collection_id, position):
             if self.mode == "incremental":
                 plan.deleted.update(ids)
+        for ids in self._changed_id_pages(state.watermark):
+            plan.deleted.update(ids)
         self._stage_listing(state.watermark, plan.add)
         rows = self.db.rows(self.tables.target_keys()) if self.facts.has(self.tables.target.name) else []
         self.progress.counts = plan.counts(rows, self.collection_id, self.mode == "full")
@@ -293,19 +297,32 @@ class Sync:
             if self.mode == "incremental":
                 self._stage(self.tables.stage_deletions(), json.dumps(ids), len(ids))
 
-    def _listing_body(self, watermark: str | None) -> dict[str, Any]:
+    def _listing_body(self, watermark: str | None, filtered: bool = True) -> dict[str, Any]:
         options, definition = self.request.options, self.definition
         body: dict[str, Any] = {"limit": options.page_size}
-        conditions = [definition.filters] if definition.filters else []
+        conditions = [definition.filters] if definition.filters and filtered else []
         since = parse_timestamp(watermark)
         if self.mode == "incremental" and since is not None:
             since -= timedelta(seconds=options.overlap_seconds)
             conditions.append({"field": "_internal.updated_at", "operator": "gte", "value": format_watermark(since)})
         if conditions:
             body["filters"] = conditions[0] if len(conditions) == 1 else {"AND": conditions}
-        if definition.include_vectors:
+        if definition.include_vectors and filtered:
             body["return_vectors"] = True
         return body
+
+    def _changed_id_pages(self, watermark: str | None) -> Iterator[list[str]]:
+        """For an incremental run of a filtered target: ids of every document changed since the watermark, the
+        filter aside. Staged as deletions, those the filtered listing does not return leave the target."""
+        if self.mode != "incremental" or not self.definition.filters:
+            return
+        body = self._listing_body(watermark, filtered=False) | {"select": ["document_id"]}
+        pages = iter_partitioned_pages(self._client(), self.collection_id, body, self.request.options.partitions)
+        with contextlib.closing(pages):
+            for page in pages:
+                ids = [d["document_id"] for d in page.documents if isinstance(d.get("document_id"), str)]
+                if ids:
+                    yield ids
 
     def _stage_listing(self, watermark: str | None, take: Callable[[StagedPage], None]) -> None:
         body = self._listing_body(watermark)

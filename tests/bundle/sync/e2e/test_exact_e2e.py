@@ -79,8 +79,14 @@ def test_a_filter_is_remembered_and_incremental_runs_keep_the_filtered_set(sessi
     ids = [d["document_id"] for d in store.documents(COLLECTION)]
     for document_id in ids[:6]:
         store.update_document(COLLECTION, document_id, {"metadata": {"revision": 2}})
+    leaving = next(d["document_id"] for d in out_of_stock(store))
+    joining = next(d["document_id"] for d in store.documents(COLLECTION) if d["metadata"]["in_stock"])
+    store.update_document(COLLECTION, leaving, {"metadata": {"in_stock": True}})
+    store.update_document(COLLECTION, joining, {"metadata": {"in_stock": False}})
     store.add_document(COLLECTION)
+    planned = sync(session, dry_run=True)
     summary = sync(session)
+    assert (planned["deleted"], summary["deleted"]) == (1, 1) and leaving not in live_rows(session)
     assert summary["mode"] == "incremental" and summary["definition"]["filters"] == OUT_OF_STOCK
     assert_live_is(session, out_of_stock(store), "MIXPEEK_DOCUMENTS")
     run = query(session, "SELECT DEFINITION, OPTIONS, USER_NAME, ROLE_NAME FROM MIXPEEK_SYNC_RUNS WHERE RUN_ID = ?",
