@@ -112,7 +112,7 @@ class Sync:
         """Check the target and read its stored definition; return the namespace the client must use."""
         self.tables = SyncTables.beside(self._qualified(self.request.target))
         self.facts = inspect_schema(self.db, self.tables)
-        self.stored = self._read_state() if self.facts.has(self.tables.state.name) else StoredState()
+        self.stored = self._read_state()
         self.definition, self.reason = resolve(self.stored.definition, self.request.given, self.tables.target.display)
         return self.definition.namespace
 
@@ -154,16 +154,23 @@ class Sync:
         """Create what is missing (only the run log for a dry run) and add columns older tables lack."""
         self.would_create = self.facts.missing(self.tables)
         existing = set(self.facts.kinds)
+        columns = self.facts.columns
         if self.dry_run:
             existing |= {name for name in self.would_create if name != self.tables.runs.name}
-        statements = self.tables.creation(existing) + self.tables.upgrades(self.facts.columns)
+            columns = {name: found for name, found in columns.items() if name == self.tables.runs.name}
+        statements = self.tables.creation(existing) + self.tables.upgrades(columns)
         for ddl in statements:
             self.db.rows(ddl)
         if statements and not self.dry_run:
             self.facts = inspect_schema(self.db, self.tables)
 
     def _read_state(self) -> StoredState:
-        return StoredState.of(self.db.first(self.tables.read_state(), self._key()))
+        """The pair's state row as the schema holds it now (none when the state table does not exist yet)."""
+        columns = self.facts.columns.get(self.tables.state.name)
+        if columns is None:
+            return StoredState()
+        legacy = not {"DEFINITION", "TARGET_ROWS", "TARGET_CREATED"} <= columns
+        return StoredState.of(self.db.first(self.tables.read_state(legacy), self._key()))
 
     def _client(self) -> MixpeekClient:
         if self.client is None:
@@ -279,7 +286,7 @@ class Sync:
             self._apply_labels(taxonomies)
 
     def _dry_sync(self) -> None:
-        state = self._read_state() if self.facts.has(self.tables.state.name) else StoredState()
+        state = self._read_state()
         self._decide_mode(state)
         plan = DryPlan()
         position = FeedPosition(state.cursor)

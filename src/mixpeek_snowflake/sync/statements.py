@@ -152,10 +152,11 @@ class SyncTables:
             "AND (LEASE_RUN_ID IS NULL OR LEASE_EXPIRES_AT < TO_TIMESTAMP_NTZ(?))"
         )
 
-    def read_state(self) -> str:
-        """Params: collection, target."""
+    def read_state(self, legacy: bool = False) -> str:
+        """Params: collection, target. legacy: the state table predates the definition and identity columns."""
+        recent = "NULL, NULL, NULL" if legacy else "DEFINITION, TARGET_ROWS, TARGET_CREATED"
         return (
-            "SELECT WATERMARK, EVENTS_CURSOR, LEASE_RUN_ID, LEASE_EXPIRES_AT, DEFINITION, TARGET_ROWS, TARGET_CREATED "
+            f"SELECT WATERMARK, EVENTS_CURSOR, LEASE_RUN_ID, LEASE_EXPIRES_AT, {recent} "
             f"FROM {self.state.sql} WHERE COLLECTION_ID = ? AND TARGET_TABLE = ?"
         )
 

@@ -214,3 +214,35 @@ def test_reset_is_refused_while_a_run_holds_the_lease_and_is_a_no_op_for_an_unkn
     assert unknown["state_rows_deleted"] == 0 and "no state" in unknown["note"]
     with pytest.raises(InvalidArgument, match="bundle's own tables"):
         procedures.reset_mixpeek_sync(session, COLLECTION, "MIXPEEK_SYNC_STATE")
+
+
+NEW_COLUMNS = {
+    "MIXPEEK_SYNC_STATE": ("DEFINITION", "TARGET_ROWS", "TARGET_CREATED"),
+    "MIXPEEK_SYNC_RUNS": ("REASON", "DEFINITION", "OPTIONS", "USER_NAME", "ROLE_NAME", "QUERY_ID"),
+    "MIXPEEK_DOCUMENT_LABELS": ("TARGET_TABLE",),
+}
+
+
+def columns_of(session, table):
+    sql = "SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = ? AND TABLE_SCHEMA = CURRENT_SCHEMA()"
+    return {r["COLUMN_NAME"] for r in query(session, sql, [table])}
+
+
+def test_tables_of_an_older_version_gain_the_new_columns_and_the_first_run_rebuilds(session, store, emulator):
+    sync(session, "full")
+    for table, columns in NEW_COLUMNS.items():
+        for column in columns:
+            session.sql(f"ALTER TABLE {table} DROP COLUMN {column}").collect()
+    stale = ("doc_gone", COLLECTION, "tax_x", None, None, "old", None, 1, None, None, "run_old", None)
+    session.sql(f"INSERT INTO MIXPEEK_DOCUMENT_LABELS VALUES ({', '.join('?' * len(stale))})", params=stale).collect()
+    planned = sync(session, dry_run=True)
+    assert planned["unchanged"] == 240 and "no row count was recorded" in planned["reason"]
+    assert not set(NEW_COLUMNS["MIXPEEK_SYNC_STATE"]) & columns_of(session, "MIXPEEK_SYNC_STATE")
+    summary = sync(session)
+    assert summary["status"] == "SUCCEEDED" and summary["mode"] == "full"
+    assert "no row count was recorded" in summary["reason"]
+    for table, columns in NEW_COLUMNS.items():
+        assert set(columns) <= columns_of(session, table), table
+    assert labels_of(session, "MIXPEEK_DOCUMENTS") == expected_labels(store.documents(COLLECTION))
+    assert query(session, "SELECT COUNT(*) AS N FROM MIXPEEK_DOCUMENT_LABELS WHERE TARGET_TABLE IS NULL") == [{"N": 0}]
+    assert sync(session)["mode"] == "incremental"
