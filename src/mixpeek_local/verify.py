@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,7 +114,7 @@ def compare_during_change(
     session: Any,
     before: Iterable[Mapping[str, Any]],
     after: Iterable[Mapping[str, Any]],
-    versions: Mapping[str, list[Mapping[str, Any]]],
+    versions: Mapping[str, Sequence[Mapping[str, Any]]],
     target: str = "MIXPEEK_DOCUMENTS",
 ) -> Verdict:
     """After a run whose listing changed while it was read: documents untouched throughout are exact; any other

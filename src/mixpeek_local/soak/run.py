@@ -29,6 +29,7 @@ from mixpeek_local.soak.faults import (
     crash_point,
     pick_plan,
 )
+from mixpeek_local.soak.operations import TargetOperations, in_definition
 from mixpeek_local.soak.report import PAGE_SIZES, SoakConfig, SoakReport, Waits, format_report
 from mixpeek_snowflake import procedures
 from mixpeek_snowflake.mixpeek.client import MixpeekClient
@@ -64,6 +65,7 @@ class Soak:
         self.rng = random.Random(config.seed)
         self.report = SoakReport(config)
         self.waits = Waits()
+        self.operations = TargetOperations(session, verify.tables_of(TARGET))
 
     def run(self, say: Callable[[str], None]) -> SoakReport:
         """Every run, in order; `say` gets one line per run when verbose."""
@@ -83,10 +85,16 @@ class Soak:
         plan = pick_plan(self.rng, self.config.fault_rate)
         mode = "full" if number == 1 or self.rng.random() < FULL_SHARE else "incremental"
         partitions, page_size = self.rng.randint(1, self.config.max_partitions), self.rng.choice(PAGE_SIZES)
-        before_docs = self.collection.store.documents(COLLECTION)
+        operation = self.operations.pick(self.rng) if number > 1 else None
+        options = {"partitions": partitions, "page_size": page_size}
+        options |= self.operations.perform(operation, self.rng)
+        before_docs = self._defined(self.collection.store.documents(COLLECTION))
         before, runs_before = verify.snapshot(self.session, TARGET), verify.run_log(self.session, TARGET)
-        error, met, change = self._call(plan, mode, {"partitions": partitions, "page_size": page_size})
+        error, met, change = self._call(plan, mode, options)
         met = met if met is not None else NO_FAULT
+        if error is None:
+            self.operations.committed(operation)
+        self.report.operations[operation or "none"] += 1
         self.report.faults[met.label] += 1
         self.report.modes[mode] += 1
         self.report.runs += 1
@@ -99,7 +107,12 @@ class Soak:
             outcome = self._unusable(met, exc)
         self._check_retries(met, number)
         self._count_orphans(number)
-        return f"run {number:>4} {mode:<11} p={partitions:<2} size={page_size:<4} {met.label:<36} {outcome}"
+        what = f"{operation or '':<11}"
+        return f"run {number:>4} {mode:<11} p={partitions:<2} size={page_size:<4} {what} {met.label:<36} {outcome}"
+
+    def _defined(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The documents the target's definition covers."""
+        return [doc for doc in docs if in_definition(doc, self.operations.filtered)]
 
     def _call(self, plan: Plan, mode: str, options: dict[str, Any]) -> tuple[Exception | None, Plan | None, Any]:
         """Run the handler with the plan armed; return the error, the plan if its fault was met, the change."""
@@ -131,7 +144,7 @@ class Soak:
         return self.session, None
 
     def _succeeded(self, plan: Plan, before_docs: list[dict[str, Any]], change: ListingChange | None) -> str:
-        after = self.collection.store.documents(COLLECTION)
+        after = self._defined(self.collection.store.documents(COLLECTION))
         if change is not None:
             verdict = verify.compare_during_change(self.session, before_docs, after, change.versions, TARGET)
         else:
