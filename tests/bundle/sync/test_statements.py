@@ -21,6 +21,8 @@ TARGET = TableName.parse("my_db$1._raw$.mixpeek_docs_v2")
 TABLES = SyncTables.beside(TARGET)
 ALL_COLUMNS = {c.name for spec in (DOCUMENTS, *BOOKKEEPING) for c in spec.columns}
 ALIASES = {"SYNCED_AT", "SYNC_RUN_ID", "INDEX", "VALUE", "L"}
+INFORMATION_SCHEMA_COLUMNS = {"SCHEMA_NAME", "TABLE_SCHEMA", "TABLE_NAME", "TABLE_TYPE", "CREATED", "COLUMN_NAME"}
+SCHEMA_STATEMENTS = ("schema_exists", "schema_tables", "schema_views", "schema_columns")
 
 # (method, argument) -> the parameter list its docstring documents, in order
 DOCUMENTED: dict[tuple[str, bool | None], str] = {
@@ -335,3 +337,27 @@ def test_create_table_escapes_comments() -> None:
     )
     [definition] = parse(sql).find_all(exp.ColumnDef)
     assert definition.name == "PATH"
+
+
+def test_a_legacy_state_read_selects_nulls_for_the_columns_it_lacks() -> None:
+    legacy, recent = TABLES.read_state(True), TABLES.read_state()
+    assert "DEFINITION" not in legacy and legacy.count("NULL") == 3
+    assert legacy.replace("NULL, NULL, NULL", "DEFINITION, TARGET_ROWS, TARGET_CREATED") == recent
+
+
+def test_upgrades_add_only_missing_columns_of_existing_tables_as_nullable() -> None:
+    columns = {TABLES.state.name: set(STATE.column_names) - {"TARGET_ROWS"}, TABLES.runs.name: set(RUNS.column_names)}
+    [upgrade] = TABLES.upgrades(columns)
+    assert upgrade.startswith(f'ALTER TABLE {TABLES.state.sql} ADD COLUMN IF NOT EXISTS "TARGET_ROWS" NUMBER(38,0)')
+    assert "NOT NULL" not in upgrade
+    assert TABLES.creation(set(columns)) == [d for d in TABLES.creation() if TABLES.state.sql not in d.split(" (")[0]
+                                               and TABLES.runs.sql not in d.split(" (")[0]]  # fmt: skip
+
+
+@pytest.mark.parametrize("method", SCHEMA_STATEMENTS)
+def test_schema_inspection_reads_the_targets_database_information_schema_by_one_bound_schema_name(method: str) -> None:
+    sql = getattr(TABLES, method)()
+    assert sql.count("?") == 1 and sql.endswith("= ?") and "Params: schema name." in getattr(SyncTables, method).__doc__
+    [table] = [t for t in parse(sql).find_all(exp.Table)]
+    assert [p.name for p in table.parts][:2] == ["MY_DB$1", "INFORMATION_SCHEMA"] and all(p.quoted for p in table.parts)
+    assert {c.name for c in parse(sql).find_all(exp.Column)} <= INFORMATION_SCHEMA_COLUMNS
