@@ -25,12 +25,13 @@ from mixpeek_snowflake.sync.definition import Definition, resolve
 from mixpeek_snowflake.sync.dry_plan import DryPlan
 from mixpeek_snowflake.sync.options import SyncRequest
 from mixpeek_snowflake.sync.records import Reject, StagedPage, convert_page
-from mixpeek_snowflake.sync.run_log import RunLog
+from mixpeek_snowflake.sync.requests import MAX_TAXONOMIES_PER_RUN, fetch_taxonomy_names, listing_body
+from mixpeek_snowflake.sync.run_log import RunLog, run_summary
+from mixpeek_snowflake.sync.state import StoredState, TargetNow, identity_problem, state_problem
 from mixpeek_snowflake.sync.statements import CURRENT_CONTEXT, SyncTables
 from mixpeek_snowflake.sync.target import SchemaFacts, inspect_schema
 
 log = logging.getLogger("mixpeek_snowflake.sync")
-MAX_TAXONOMIES_PER_RUN = 100
 
 
 def new_run_id(now: datetime) -> str:
@@ -58,27 +59,6 @@ class Progress:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass
-class StoredState:
-    """The state row of the pair, as read at the start of the run (all None when there is none)."""
-
-    watermark: str | None = None
-    cursor: str | None = None
-    lease_run_id: str | None = None
-    lease_expires_at: Any = None
-    definition: Definition | None = None
-    target_rows: int | None = None
-    target_created: str | None = None
-    exists: bool = False
-
-    @classmethod
-    def of(cls, row: tuple[Any, ...] | None) -> StoredState:
-        if row is None:
-            return cls()
-        rows = None if row[5] is None else int(row[5])
-        return cls(row[0], row[1], row[2], row[3], Definition.from_stored(row[4]), rows, row[6], True)
-
-
 class Sync:
     """One run of sync_mixpeek_collection: prepare() (no request, no write), then run(client)."""
 
@@ -102,7 +82,7 @@ class Sync:
         self.client: MixpeekClient | None = None
         self._batches = RowBatches(MAX_BIND_CHARS)
         self.runs = RunLog(self)
-        self._timer = time.monotonic()
+        self.timer = time.monotonic()
 
     @property
     def dry_run(self) -> bool:
@@ -237,34 +217,17 @@ class Sync:
 
     def _decide_mode(self, state: StoredState) -> None:
         """Run full, saying why, when the state cannot be trusted for an incremental run."""
-        problem = self.reason or self._state_problem(state) or self._identity_problem(state)
+        problem = self.reason or state_problem(state) or identity_problem(state, self._target_now())
         self.reason = problem
         self.rebuild_labels = problem is not None
         if problem and self.mode == "incremental":
             self.mode = "full"
 
-    def _state_problem(self, state: StoredState) -> str | None:
-        if state.watermark is None and state.target_rows is None:
-            return "no committed run yet (first run, or after reset_mixpeek_sync)"
-        if state.watermark is None:
-            return "no watermark yet (no document synced so far)"
-        if parse_timestamp(state.watermark) is None:
-            return f"the stored watermark {state.watermark!r} is unreadable"
-        return None
-
-    def _identity_problem(self, state: StoredState) -> str | None:
+    def _target_now(self) -> TargetNow:
         target = self.tables.target
-        if target.name in self.would_create:
-            return f"{target.display} did not exist (dropped?) and was created empty"
-        if state.target_rows is None:
-            return f"no row count was recorded for {target.display} at its last commit (state of an older version)"
-        rows = self.db.count(self.tables.count_target())
-        if rows != state.target_rows:
-            return f"{target.display} holds {rows} rows, not the {state.target_rows} of its last commit"
-        created = self.facts.created.get(target.name)
-        if state.target_created and created and created != state.target_created:
-            return f"{target.display} was recreated (created {created}, not {state.target_created})"
-        return None
+        created_by_run = target.name in self.would_create
+        rows = None if created_by_run else self.db.count(self.tables.count_target())
+        return TargetNow(target.display, created_by_run, rows, self.facts.created.get(target.name))
 
     def _sync(self) -> None:
         state = self._read_state()
@@ -305,18 +268,9 @@ class Sync:
                 self._stage(self.tables.stage_deletions(), json.dumps(ids), len(ids))
 
     def _listing_body(self, watermark: str | None, filtered: bool = True) -> dict[str, Any]:
-        options, definition = self.request.options, self.definition
-        body: dict[str, Any] = {"limit": options.page_size}
-        conditions = [definition.filters] if definition.filters and filtered else []
-        since = parse_timestamp(watermark)
-        if self.mode == "incremental" and since is not None:
-            since -= timedelta(seconds=options.overlap_seconds)
-            conditions.append({"field": "_internal.updated_at", "operator": "gte", "value": format_watermark(since)})
-        if conditions:
-            body["filters"] = conditions[0] if len(conditions) == 1 else {"AND": conditions}
-        if definition.include_vectors and filtered:
-            body["return_vectors"] = True
-        return body
+        options = self.request.options
+        since = watermark if self.mode == "incremental" else None
+        return listing_body(self.definition, options.page_size, since, options.overlap_seconds, filtered)
 
     def _changed_id_pages(self, watermark: str | None) -> Iterator[list[str]]:
         """For an incremental run of a filtered target: ids of every document changed since the watermark, the
@@ -418,14 +372,9 @@ class Sync:
         at most MAX_TAXONOMIES_PER_RUN per run (the rest keep a NULL name until a later run fetches them)."""
         cached = set() if refetch else {row[0] for row in self.db.rows(self.tables.cached_taxonomies())}
         wanted = sorted(self.progress.taxonomy_ids - cached)
-        self.progress.taxonomies_deferred = max(0, len(wanted) - MAX_TAXONOMIES_PER_RUN)
-        fetched = []
-        for taxonomy_id in wanted[:MAX_TAXONOMIES_PER_RUN]:
-            taxonomy = self._client().get_taxonomy(taxonomy_id) or {}
-            config = taxonomy.get("config")
-            kind = config.get("taxonomy_type") if isinstance(config, dict) else None
-            fetched.append({"taxonomy_id": taxonomy_id, "taxonomy_name": taxonomy.get("taxonomy_name")})
-            fetched[-1]["taxonomy_type"] = kind
+        fetched, self.progress.taxonomies_deferred = fetch_taxonomy_names(
+            self._client(), wanted, MAX_TAXONOMIES_PER_RUN
+        )
         return fetched
 
     def _cache_taxonomies(self, taxonomies: list[dict[str, Any]]) -> None:
@@ -448,38 +397,4 @@ class Sync:
 
     def summary(self, status: str, error: str | None = None) -> dict[str, Any]:
         """The run summary the CALL returns and the run row keeps."""
-        counts = self.progress.counts
-        stats = self.client.stats.snapshot() if self.client else {}
-        summary = {
-            "run_id": self.run_id,
-            "status": status,
-            "mode": self.mode,
-            "requested_mode": self.request.mode,
-            "reason": self.reason,
-            "collection_id": self.collection_id,
-            "target_table": self.tables.target.display,
-            "definition": json.loads(self.definition.as_json()),
-            "dry_run": self.dry_run,
-            "documents_seen": self.progress.documents_seen,
-            "inserted": counts.get("inserted", 0),
-            "updated": counts.get("updated", 0),
-            "unchanged": counts.get("unchanged", 0),
-            "deleted": counts.get("deleted", 0),
-            "rejected": self.progress.rejected,
-            "kept_with_notes": self.progress.kept_with_notes,
-            "labels_written": counts.get("labels", 0),
-            "taxonomies_deferred": self.progress.taxonomies_deferred,
-            "abandoned_runs_closed": self.abandoned,
-            "pages": self.progress.pages,
-            "api_requests": stats.get("requests", 0),
-            "retries": stats.get("retries", 0),
-            "bytes_received": stats.get("bytes_received", 0),
-            "sql_statements": self.db.statements,
-            "stage_statements": self.progress.stage_statements,
-            "duration_seconds": round(time.monotonic() - self._timer, 3),
-            "started_at": self.started_at.isoformat() + "Z",
-            "error": error,
-        }
-        if self.dry_run:
-            summary["would_create"] = self.would_create
-        return summary
+        return run_summary(self, status, error)

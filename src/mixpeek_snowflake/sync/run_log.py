@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -73,3 +74,42 @@ class RunLog:
         params = [ABANDONED, run._now_text(), error, run.collection_id, run.request.collection]
         params += [run.tables.target.display, run.run_id, lease_holder or "", older]
         return run.db.count(run.tables.abandon_runs(), params)
+
+
+def run_summary(run: Sync, status: str, error: str | None = None) -> dict[str, Any]:
+    """The run summary the CALL returns and the run row keeps."""
+    counts, progress = run.progress.counts, run.progress
+    stats = run.client.stats.snapshot() if run.client else {}
+    summary = {
+        "run_id": run.run_id,
+        "status": status,
+        "mode": run.mode,
+        "requested_mode": run.request.mode,
+        "reason": run.reason,
+        "collection_id": run.collection_id,
+        "target_table": run.tables.target.display,
+        "definition": json.loads(run.definition.as_json()),
+        "dry_run": run.dry_run,
+        "documents_seen": progress.documents_seen,
+        "inserted": counts.get("inserted", 0),
+        "updated": counts.get("updated", 0),
+        "unchanged": counts.get("unchanged", 0),
+        "deleted": counts.get("deleted", 0),
+        "rejected": progress.rejected,
+        "kept_with_notes": progress.kept_with_notes,
+        "labels_written": counts.get("labels", 0),
+        "taxonomies_deferred": progress.taxonomies_deferred,
+        "abandoned_runs_closed": run.abandoned,
+        "pages": progress.pages,
+        "api_requests": stats.get("requests", 0),
+        "retries": stats.get("retries", 0),
+        "bytes_received": stats.get("bytes_received", 0),
+        "sql_statements": run.db.statements,
+        "stage_statements": progress.stage_statements,
+        "duration_seconds": round(time.monotonic() - run.timer, 3),
+        "started_at": run.started_at.isoformat() + "Z",
+        "error": error,
+    }
+    if run.dry_run:
+        summary["would_create"] = run.would_create
+    return summary
