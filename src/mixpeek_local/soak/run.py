@@ -149,6 +149,7 @@ class Soak:
             verdict = verify.compare_during_change(self.session, before_docs, after, change.versions, TARGET)
         else:
             verdict = verify.compare_with_truth(self.session, after, TARGET)
+            verdict.add(verify.compare_labels(self.session, after, TARGET))
         self.report.succeeded += 1
         self.report.documents_compared += verdict.compared
         self.report.mismatches += len(verdict.problems)
