@@ -10,7 +10,7 @@ from mixpeek_snowflake.sync.statements import SyncTables
 
 OPERATION_SHARE = 0.15
 OUT_OF_STOCK = {"field": "metadata.in_stock", "operator": "eq", "value": False}
-OPERATIONS = ("drop", "truncate", "delete rows", "filter", "unfilter")
+OPERATIONS = ("drop", "truncate", "delete rows", "filter", "unfilter", "second collection")
 
 
 def in_definition(doc: dict[str, Any], filtered: bool) -> bool:
