@@ -60,7 +60,10 @@ CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_S
   LAST_SUCCESS_AT TIMESTAMP_NTZ COMMENT 'When the last run committed (UTC)',
   LAST_FULL_SYNC_AT TIMESTAMP_NTZ COMMENT 'When the last full run committed (UTC)',
   LEASE_RUN_ID VARCHAR COMMENT 'Run holding the lease, NULL when free',
-  LEASE_EXPIRES_AT TIMESTAMP_NTZ COMMENT 'When the lease lapses if its run never releases it (UTC)'
+  LEASE_EXPIRES_AT TIMESTAMP_NTZ COMMENT 'When the lease lapses if its run never releases it (UTC)',
+  DEFINITION VARIANT COMMENT 'What decides the target''s content: namespace, filters, include_vectors',
+  TARGET_ROWS NUMBER(38,0) COMMENT 'Rows the target held when the last run committed',
+  TARGET_CREATED VARCHAR COMMENT 'The target''s creation time (INFORMATION_SCHEMA) at the last commit'
 ) COMMENT = 'Per (collection, target table): watermark, change-feed cursor and the run lease';
 
 CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_RUNS (
@@ -68,7 +71,7 @@ CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_S
   COLLECTION_ID VARCHAR COMMENT 'Mixpeek collection id (as given until resolved)',
   TARGET_TABLE VARCHAR COMMENT 'Fully qualified target table',
   MODE VARCHAR COMMENT 'full or incremental (as run)',
-  STATUS VARCHAR NOT NULL COMMENT 'RUNNING, SUCCEEDED or FAILED',
+  STATUS VARCHAR NOT NULL COMMENT 'RUNNING, SUCCEEDED, FAILED, SKIPPED, CANCELLED or ABANDONED (docs/sync.md)',
   DRY_RUN BOOLEAN COMMENT 'TRUE when nothing but this row was written',
   STARTED_AT TIMESTAMP_NTZ COMMENT 'Start (UTC)',
   FINISHED_AT TIMESTAMP_NTZ COMMENT 'End (UTC)',
@@ -83,7 +86,13 @@ CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_S
   RETRIES NUMBER(38,0) COMMENT 'HTTP requests retried',
   DURATION_SECONDS FLOAT COMMENT 'Wall time',
   ERROR VARCHAR COMMENT 'Why the run failed',
-  SUMMARY VARIANT COMMENT 'The summary the CALL returned'
+  SUMMARY VARIANT COMMENT 'The summary the CALL returned',
+  REASON VARCHAR COMMENT 'Why the run ran full although incremental was asked, or why it was skipped',
+  DEFINITION VARIANT COMMENT 'The target definition the run used: namespace, filters, include_vectors',
+  OPTIONS VARIANT COMMENT 'The options the CALL was given',
+  USER_NAME VARCHAR COMMENT 'CURRENT_USER() of the run',
+  ROLE_NAME VARCHAR COMMENT 'CURRENT_ROLE() of the run',
+  QUERY_ID VARCHAR COMMENT 'LAST_QUERY_ID() when the run started, NULL where the engine lacks it'
 ) COMMENT = 'One row per sync run: what it did, or why it failed';
 
 CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_REJECTS (
@@ -108,8 +117,9 @@ CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_D
   PATH VARIANT COMMENT 'Hierarchical path of labels, root first, where the taxonomy has one',
   DOCUMENT_UPDATED_AT TIMESTAMP_NTZ COMMENT '_internal.updated_at of the labelled version (UTC)',
   LAST_RUN_ID VARCHAR COMMENT 'Run that wrote the row',
-  LAST_SYNCED_AT TIMESTAMP_NTZ COMMENT 'When the row was written (UTC)'
-) COMMENT = 'Taxonomy labels of synced documents: one row per (document, taxonomy, rank), live documents only';
+  LAST_SYNCED_AT TIMESTAMP_NTZ COMMENT 'When the row was written (UTC)',
+  TARGET_TABLE VARCHAR COMMENT 'Fully qualified target table whose row is labelled'
+) COMMENT = 'Taxonomy labels of synced rows: one row per (target, document, taxonomy, rank), live documents only';
 
 CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_TAXONOMIES (
   TAXONOMY_ID VARCHAR NOT NULL COMMENT 'Mixpeek taxonomy id',
@@ -117,6 +127,19 @@ CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_T
   TAXONOMY_TYPE VARCHAR COMMENT 'flat or hierarchical',
   FETCHED_AT TIMESTAMP_NTZ COMMENT 'When the name was read from Mixpeek (UTC)'
 ) COMMENT = 'Names of the taxonomies labels refer to, fetched once per taxonomy id';
+
+-- Upgrades: tables made by an older version gain the columns added since (the procedure adds them too, on its
+-- first run: https://docs.snowflake.com/en/sql-reference/sql/alter-table, ADD COLUMN IF NOT EXISTS).
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_STATE ADD COLUMN IF NOT EXISTS DEFINITION VARIANT COMMENT 'What decides the target''s content: namespace, filters, include_vectors';
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_STATE ADD COLUMN IF NOT EXISTS TARGET_ROWS NUMBER(38,0) COMMENT 'Rows the target held when the last run committed';
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_STATE ADD COLUMN IF NOT EXISTS TARGET_CREATED VARCHAR COMMENT 'The target''s creation time (INFORMATION_SCHEMA) at the last commit';
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_RUNS ADD COLUMN IF NOT EXISTS REASON VARCHAR COMMENT 'Why the run ran full although incremental was asked, or why it was skipped';
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_RUNS ADD COLUMN IF NOT EXISTS DEFINITION VARIANT COMMENT 'The target definition the run used: namespace, filters, include_vectors';
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_RUNS ADD COLUMN IF NOT EXISTS OPTIONS VARIANT COMMENT 'The options the CALL was given';
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_RUNS ADD COLUMN IF NOT EXISTS USER_NAME VARCHAR COMMENT 'CURRENT_USER() of the run';
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_RUNS ADD COLUMN IF NOT EXISTS ROLE_NAME VARCHAR COMMENT 'CURRENT_ROLE() of the run';
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_RUNS ADD COLUMN IF NOT EXISTS QUERY_ID VARCHAR COMMENT 'LAST_QUERY_ID() when the run started, NULL where the engine lacks it';
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_DOCUMENT_LABELS ADD COLUMN IF NOT EXISTS TARGET_TABLE VARCHAR COMMENT 'Fully qualified target table whose row is labelled';
 
 -- enrich_mixpeek_documents keeps these two in the current schema (or its state_schema option); here they are made
 -- in the bundle schema, where the owner role may create tables, so governance and grants can reach them.

@@ -15,6 +15,8 @@ GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.sync_mixpee
   TO ROLE <% ctx.env.operator_role %>;
 GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.refresh_mixpeek_labels(VARCHAR, VARCHAR, VARIANT)
   TO ROLE <% ctx.env.operator_role %>;
+GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.reset_mixpeek_sync(VARCHAR, VARCHAR)
+  TO ROLE <% ctx.env.operator_role %>;
 GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.enrich_mixpeek_documents(VARCHAR, VARCHAR, VARCHAR, VARIANT)
   TO ROLE <% ctx.env.operator_role %>;
 GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.create_mixpeek_views(VARCHAR, VARIANT)

@@ -9,6 +9,7 @@ DROP TASK IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.incre
 DROP TASK IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.full_task %>;
 DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.sync_mixpeek_collection(VARCHAR, VARCHAR, VARCHAR, VARIANT);
 DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.refresh_mixpeek_labels(VARCHAR, VARCHAR, VARIANT);
+DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.reset_mixpeek_sync(VARCHAR, VARCHAR);
 DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.enrich_mixpeek_documents(VARCHAR, VARCHAR, VARCHAR, VARIANT);
 DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.create_mixpeek_views(VARCHAR, VARIANT);
 DROP FUNCTION IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.mixpeek_search(VARCHAR, VARIANT, VARIANT);

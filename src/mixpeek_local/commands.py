@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,6 +79,7 @@ def options(args: argparse.Namespace) -> dict[str, Any] | None:
 def run_sync(args: argparse.Namespace) -> int:
     from mixpeek_snowflake.procedures import sync_mixpeek_collection
 
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     show = progress.wanted(args.quiet)
     with procedure_session(args) as session, progress.reporting(f"sync {args.collection}", show):
         summary = sync_mixpeek_collection(session, args.collection, args.target, args.mode, options(args))

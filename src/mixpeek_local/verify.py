@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mixpeek_snowflake.snowflake.identifiers import TableName
+from mixpeek_snowflake.sync.labels import document_labels
 from mixpeek_snowflake.sync.statements import SyncTables
 
 TABLES_IN_SCHEMA = (
@@ -168,4 +169,29 @@ def failed_cleanly(
     orphans = orphan_stage_rows(session, target)
     if orphans and stage_empty:
         verdict.problems.append(f"{orphans} orphan stage rows")
+    return verdict
+
+
+def label_rows(session: Any, target: str = "MIXPEEK_DOCUMENTS") -> list[tuple[Any, ...]]:
+    """(document, taxonomy, rank, node, label) of every label row of the target, sorted."""
+    tables = tables_of(target)
+    sql = (
+        f"SELECT DOCUMENT_ID, TAXONOMY_ID, RANK, NODE_ID, LABEL FROM {tables.labels.sql} "
+        "WHERE TARGET_TABLE = CURRENT_DATABASE() || '.' || CURRENT_SCHEMA() || '.' || ?"
+    )
+    return sorted(tuple(row) for row in session.sql(sql, params=[tables.target.name]).collect())
+
+
+def compare_labels(session: Any, truth: Iterable[Mapping[str, Any]], target: str = "MIXPEEK_DOCUMENTS") -> Verdict:
+    """The target's label rows are exactly the labels of the truth's documents (and no other target's)."""
+    expected = sorted(
+        (doc["document_id"], label["taxonomy_id"], label["rank"], label["node_id"], label["label"])
+        for doc in truth
+        for label in document_labels(dict(doc))
+    )
+    found = label_rows(session, target)
+    missing, extra = Counter(expected) - Counter(found), Counter(found) - Counter(expected)
+    verdict = Verdict(compared=len(expected))
+    verdict.problems += [f"label missing: {row}" for row in sorted(missing.elements())[:5]]
+    verdict.problems += [f"label not in Mixpeek: {row}" for row in sorted(extra.elements())[:5]]
     return verdict

@@ -17,7 +17,8 @@ from mixpeek_snowflake.snowflake import runtime
 from mixpeek_snowflake.snowflake.database import Database
 from mixpeek_snowflake.sync.engine import Sync
 from mixpeek_snowflake.sync.label_refresh import LabelRefresh
-from mixpeek_snowflake.sync.options import parse_sync_request
+from mixpeek_snowflake.sync.options import parse_reset_request, parse_sync_request
+from mixpeek_snowflake.sync.reset import Reset
 from mixpeek_snowflake.views.builder import ViewBuilder
 from mixpeek_snowflake.views.options import parse_view_request
 
@@ -53,8 +54,10 @@ def sync_mixpeek_collection(
 ) -> dict[str, Any]:
     """CALL sync_mixpeek_collection(collection_id, target_table, mode, options) → run summary VARIANT."""
     request = parse_sync_request(collection_id, target_table, mode, options)
-    with mixpeek_client(request.options.base_url, request.options.namespace) as client, frozen_heap():
-        return Sync(Database(session), client, request).run()
+    sync = Sync(Database(session), request)
+    namespace = sync.prepare()
+    with mixpeek_client(request.options.base_url, namespace) as client, frozen_heap():
+        return sync.run(client)
 
 
 def refresh_mixpeek_labels(
@@ -65,8 +68,16 @@ def refresh_mixpeek_labels(
 ) -> dict[str, Any]:
     """CALL refresh_mixpeek_labels(collection_id, target_table, options): rebuild the collection's labels."""
     request = parse_sync_request(collection_id, target_table, "full", options)
-    with mixpeek_client(request.options.base_url, request.options.namespace) as client:
-        return LabelRefresh(Database(session), client, request).run()
+    refresh = LabelRefresh(Database(session), request)
+    namespace = refresh.prepare()
+    with mixpeek_client(request.options.base_url, namespace) as client:
+        return refresh.run(client)
+
+
+def reset_mixpeek_sync(session: Any, collection_id: str, target_table: str = "MIXPEEK_DOCUMENTS") -> dict[str, Any]:
+    """CALL reset_mixpeek_sync(collection_id, target_table): forget the pair's state; the next sync runs full."""
+    collection, target = parse_reset_request(collection_id, target_table)
+    return Reset(Database(session), collection, target).run()
 
 
 def enrich_mixpeek_documents(

@@ -20,6 +20,7 @@ PACKAGE_DIR = ROOT / "src" / "mixpeek_snowflake"
 DECLARED = {
     "sync_mixpeek_collection": "procedure",
     "refresh_mixpeek_labels": "procedure",
+    "reset_mixpeek_sync": "procedure",
     "enrich_mixpeek_documents": "procedure",
     "create_mixpeek_views": "procedure",
     "mixpeek_search": "function",

@@ -11,7 +11,7 @@ from reliability.world import COLLECTION, TARGET
 from mixpeek_local import verify
 from mixpeek_local.emulator import Fault
 from mixpeek_local.soak.faults import Collection, CrashingSession, InjectedCrash, ListingChange, crash_point
-from mixpeek_snowflake.errors import MixpeekAPIError, MixpeekTransportError, PaginationLoopError, SyncConflict
+from mixpeek_snowflake.errors import MixpeekAPIError, MixpeekTransportError, PaginationLoopError
 from mixpeek_snowflake.mixpeek.retry import RetryPolicy
 
 POLICY = RetryPolicy()
@@ -219,10 +219,17 @@ def test_connection_lost_mid_run_leaves_a_lease_the_next_run_takes_over_once_it_
         ready.sync("incremental", session=lost, partitions=2, page_size=10)
     assert verify.target_rows(ready.session) == target_before
     assert verify.orphan_stage_rows(ready.session) > 0
-    assert "RUNNING" in [r["STATUS"] for r in verify.run_log(ready.session).values()]
-    ready.fails_cleanly(lambda: ready.sync("incremental"), "another sync", SyncConflict, stage_empty=False)
+    [ghost] = [run_id for run_id, r in verify.run_log(ready.session).items() if r["STATUS"] == "RUNNING"]
+    before = verify.snapshot(ready.session)
+    skipped = ready.sync("incremental")
+    assert skipped["status"] == "SKIPPED" and "another sync" in skipped["reason"]
+    assert verify.snapshot(ready.session) == before
     lapsed = (datetime.utcnow() - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S")
     lapse = f"UPDATE {tables.state.sql} SET LEASE_EXPIRES_AT = TO_TIMESTAMP_NTZ(?)"
     ready.session.sql(lapse, params=[lapsed]).collect()
-    ready.converge()
+    closer = ready.converge()
     assert verify.orphan_stage_rows(ready.session) == 0
+    assert closer["abandoned_runs_closed"] == 1
+    closed = verify.run_log(ready.session)[ghost]
+    assert closed["STATUS"] == "ABANDONED" and closer["run_id"] in closed["ERROR"]
+    assert "RUNNING" not in [r["STATUS"] for r in verify.run_log(ready.session).values()]

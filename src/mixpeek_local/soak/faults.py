@@ -93,7 +93,7 @@ class Collection:
         return done, versions
 
     def _pick(self, rng: random.Random) -> str:
-        ops = ["add", "update", "update", "delete"] + (["resurrect"] if self.graveyard else [])
+        ops = ["add", "update", "update", "delete", "restock"] + (["resurrect"] if self.graveyard else [])
         return "add" if self.store.count(self.collection_id) < 10 else rng.choice(ops)
 
     def _ids(self) -> list[str]:
@@ -105,6 +105,14 @@ class Collection:
     def _update(self, rng: random.Random) -> dict[str, Any]:
         document_id = rng.choice(self._ids())
         change = {"metadata": {"soak_revision": rng.randrange(10**9), "price": round(rng.uniform(1, 999), 2)}}
+        return self.store.update_document(self.collection_id, document_id, change)
+
+    def _restock(self, rng: random.Random) -> dict[str, Any]:
+        """Flip in_stock, moving the document in or out of a filtered definition."""
+        document_id = rng.choice(self._ids())
+        current = self.store.get_document(self.collection_id, document_id) or {}
+        metadata = current.get("metadata") or {}
+        change = {"metadata": {"in_stock": not metadata.get("in_stock", True)}}
         return self.store.update_document(self.collection_id, document_id, change)
 
     def _delete(self, rng: random.Random) -> None:

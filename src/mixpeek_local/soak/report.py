@@ -35,6 +35,7 @@ class SoakReport:
     faults: Counter[str] = field(default_factory=Counter)
     modes: Counter[str] = field(default_factory=Counter)
     changes: Counter[str] = field(default_factory=Counter)
+    operations: Counter[str] = field(default_factory=Counter)
     documents_compared: int = 0
     mismatches: int = 0
     orphan_stage_rows: int = 0
@@ -92,10 +93,12 @@ def format_report(report: SoakReport) -> str:
 
 def _table(report: SoakReport) -> list[str]:
     changes = ", ".join(f"{op} {n}" for op, n in sorted(report.changes.items()))
+    done = ", ".join(f"{op} {n}" for op, n in sorted(report.operations.items()) if op != "none")
     rows = [
         ("runs", report.runs, ""),
         ("  full / incremental", f"{report.modes['full']} / {report.modes['incremental']}", ""),
         ("  collection changes between runs", sum(report.changes.values()), changes),
+        ("  target operations before a run", sum(n for op, n in report.operations.items() if op != "none"), done),
         ("faults injected", report.faults_injected, ""),
         *((f"  {label}", n, "") for label, n in sorted(report.faults.items()) if label != "none"),
         ("runs succeeded", report.succeeded, ""),

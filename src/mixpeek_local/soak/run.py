@@ -29,12 +29,16 @@ from mixpeek_local.soak.faults import (
     crash_point,
     pick_plan,
 )
+from mixpeek_local.soak.operations import TargetOperations, in_definition
 from mixpeek_local.soak.report import PAGE_SIZES, SoakConfig, SoakReport, Waits, format_report
 from mixpeek_snowflake import procedures
+from mixpeek_snowflake.errors import MixpeekSnowflakeError
 from mixpeek_snowflake.mixpeek.client import MixpeekClient
 from mixpeek_snowflake.mixpeek.retry import RetryPolicy
 
 COLLECTION = "col_soak000001"
+SECOND_COLLECTION = "col_soak000002"
+SECOND_TARGET = "MIXPEEK_SECOND"
 NAMESPACE = "ns_soak"
 API_KEY = "mxp_soak_key_5c2e"
 TARGET = "MIXPEEK_DOCUMENTS"
@@ -64,6 +68,8 @@ class Soak:
         self.rng = random.Random(config.seed)
         self.report = SoakReport(config)
         self.waits = Waits()
+        self.operations = TargetOperations(session, verify.tables_of(TARGET))
+        self.second = Collection(emulator.store, SECOND_COLLECTION)
 
     def run(self, say: Callable[[str], None]) -> SoakReport:
         """Every run, in order; `say` gets one line per run when verbose."""
@@ -83,10 +89,16 @@ class Soak:
         plan = pick_plan(self.rng, self.config.fault_rate)
         mode = "full" if number == 1 or self.rng.random() < FULL_SHARE else "incremental"
         partitions, page_size = self.rng.randint(1, self.config.max_partitions), self.rng.choice(PAGE_SIZES)
-        before_docs = self.collection.store.documents(COLLECTION)
+        operation = self.operations.pick(self.rng) if number > 1 else None
+        options = {"partitions": partitions, "page_size": page_size}
+        options |= self.operations.perform(operation, self.rng)
+        before_docs = self._defined(self.collection.store.documents(COLLECTION))
         before, runs_before = verify.snapshot(self.session, TARGET), verify.run_log(self.session, TARGET)
-        error, met, change = self._call(plan, mode, {"partitions": partitions, "page_size": page_size})
+        error, met, change = self._call(plan, mode, options)
         met = met if met is not None else NO_FAULT
+        if error is None:
+            self.operations.committed(operation)
+        self.report.operations[operation or "none"] += 1
         self.report.faults[met.label] += 1
         self.report.modes[mode] += 1
         self.report.runs += 1
@@ -98,8 +110,36 @@ class Soak:
         except Exception as exc:
             outcome = self._unusable(met, exc)
         self._check_retries(met, number)
+        if operation == "second collection":
+            outcome += "; " + self._second_collection()
         self._count_orphans(number)
-        return f"run {number:>4} {mode:<11} p={partitions:<2} size={page_size:<4} {met.label:<36} {outcome}"
+        what = f"{operation or '':<11}"
+        return f"run {number:>4} {mode:<11} p={partitions:<2} size={page_size:<4} {what} {met.label:<36} {outcome}"
+
+    def _second_collection(self) -> str:
+        """Another collection: refused in the first target (which stays as it was), exact in a target of its own."""
+        self.second.change(self.rng, self.rng.randint(0, 3))
+        before = verify.snapshot(self.session, TARGET)
+        try:
+            procedures.sync_mixpeek_collection(self.session, SECOND_COLLECTION, TARGET, "incremental", None)
+            self._unexpected("a second collection was synced into a target that holds another")
+        except MixpeekSnowflakeError as exc:
+            if "holds collection" not in str(exc):
+                self._unexpected(f"a second collection in the target failed otherwise: {exc}")
+        if verify.snapshot(self.session, TARGET) != before:
+            self._unexpected("the refused second collection changed the first target's tables")
+        procedures.sync_mixpeek_collection(self.session, SECOND_COLLECTION, SECOND_TARGET, "incremental", None)
+        truth = self.collection.store.documents(SECOND_COLLECTION)
+        verdict = verify.compare_with_truth(self.session, truth, SECOND_TARGET)
+        verdict.add(verify.compare_labels(self.session, truth, SECOND_TARGET))
+        self.report.documents_compared += verdict.compared
+        self.report.mismatches += len(verdict.problems)
+        self.report.problems += [f"second collection: {p}" for p in verdict.problems]
+        return f"second collection {verdict.compared} compared, {len(verdict.problems)} mismatches"
+
+    def _defined(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The documents the target's definition covers."""
+        return [doc for doc in docs if in_definition(doc, self.operations.filtered)]
 
     def _call(self, plan: Plan, mode: str, options: dict[str, Any]) -> tuple[Exception | None, Plan | None, Any]:
         """Run the handler with the plan armed; return the error, the plan if its fault was met, the change."""
@@ -131,11 +171,12 @@ class Soak:
         return self.session, None
 
     def _succeeded(self, plan: Plan, before_docs: list[dict[str, Any]], change: ListingChange | None) -> str:
-        after = self.collection.store.documents(COLLECTION)
+        after = self._defined(self.collection.store.documents(COLLECTION))
         if change is not None:
             verdict = verify.compare_during_change(self.session, before_docs, after, change.versions, TARGET)
         else:
             verdict = verify.compare_with_truth(self.session, after, TARGET)
+            verdict.add(verify.compare_labels(self.session, after, TARGET))
         self.report.succeeded += 1
         self.report.documents_compared += verdict.compared
         self.report.mismatches += len(verdict.problems)
@@ -201,6 +242,8 @@ def run_soak(
         store = Store()
         seed = config.seed
         seed_collection(store, documents=config.documents, seed=seed, namespace=NAMESPACE, collection_id=COLLECTION)
+        second = {"namespace": NAMESPACE, "collection_id": SECOND_COLLECTION, "collection_name": "second"}
+        seed_collection(store, documents=max(10, config.documents // 4), seed=seed + 1, **second)
         slot = HookSlot()
         emulator = stack.enter_context(Emulator(store, api_key=API_KEY, on_list=slot))
         session = open_session(kwargs, database=f"SOAK_{uuid.uuid4().hex[:8].upper()}")

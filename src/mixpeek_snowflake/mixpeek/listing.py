@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mixpeek_snowflake.errors import InvalidArgument, PaginationLoopError, truncate
+from mixpeek_snowflake.errors import InvalidArgument, MixpeekSnowflakeError, PaginationLoopError, truncate
+from mixpeek_snowflake.mixpeek.pages import ApartPage
 
 if TYPE_CHECKING:
     from mixpeek_snowflake.mixpeek.client import MixpeekClient
@@ -47,8 +48,9 @@ def iter_pages(client: MixpeekClient, collection: str, body: dict, prepare: Prep
     number = 0
     while True:
         request = body if cursor is None else {**body, "cursor": cursor}
-        response = client.list_documents(collection, request)
+        response = _fetch(client, collection, request)
         number += 1
+        _check_size(response, body, collection, partition, number)
         cursor = _next_cursor(response)
         page = _page(partition, number, list(response.get("results") or []), prepare)
         del response
@@ -61,6 +63,25 @@ def iter_pages(client: MixpeekClient, collection: str, body: dict, prepare: Prep
                 f"(collection {collection!r}, partition {partition}, page {number})"
             )
         seen.add(cursor)
+
+
+def _fetch(client: MixpeekClient, collection: str, request: dict) -> dict:
+    """One page; a page that could not be parsed whole is asked for once more before its documents are judged
+    one by one."""
+    response = client.list_documents(collection, request)
+    if isinstance(response, ApartPage):
+        response = client.list_documents(collection, request)
+    return response
+
+
+def _check_size(response: dict, body: dict, collection: str, partition: int, number: int) -> None:
+    limit = body.get("limit")
+    results = response.get("results")
+    if isinstance(limit, int) and isinstance(results, list) and len(results) > limit:
+        raise MixpeekSnowflakeError(
+            f"Mixpeek returned {len(results)} documents on page {number} of collection {collection!r} (partition "
+            f"{partition}), more than the page_size {limit} asked for; the run stopped before changing anything"
+        )
 
 
 def _partition_index(body: dict) -> int:
@@ -81,7 +102,7 @@ def iter_partitioned_pages(
     partitions: int,
     *,
     prepare: Prepare | None = None,
-) -> Iterator[Page]:
+) -> Generator[Page, None, None]:
     """Yield the pages of all partitions, fetched by worker threads; each partition has at most one page alive.
 
     A worker fetches (and prepares) its partition's next page only once the caller has finished with the last one,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from mixpeek_snowflake.snowflake.identifiers import TableName, quote
 from mixpeek_snowflake.snowflake.tables import Column, TableSpec
 
@@ -20,3 +22,9 @@ def create_table(spec: TableSpec, table: TableName) -> str:
     kind = "TRANSIENT TABLE" if spec.transient else "TABLE"
     columns = ",\n  ".join(_column_ddl(c) for c in spec.columns)
     return f"CREATE {kind} IF NOT EXISTS {table.sql} (\n  {columns}\n) COMMENT = {_literal(spec.comment)}"
+
+
+def add_column(column: Column, table: TableName) -> str:
+    """ALTER TABLE … ADD COLUMN IF NOT EXISTS for a nullable column an older table lacks (a new one can be NOT NULL
+    only with a default, so upgrades add nullable columns)."""
+    return f"ALTER TABLE {table.sql} ADD COLUMN IF NOT EXISTS {_column_ddl(replace(column, not_null=False))}"

@@ -93,6 +93,9 @@ STATE = TableSpec(
         Column("LAST_FULL_SYNC_AT", "TIMESTAMP_NTZ", "When the last full run committed (UTC)"),
         Column("LEASE_RUN_ID", "VARCHAR", "Run holding the lease, NULL when free"),
         Column("LEASE_EXPIRES_AT", "TIMESTAMP_NTZ", "When the lease lapses if its run never releases it (UTC)"),
+        Column("DEFINITION", "VARIANT", "What decides the target's content: namespace, filters, include_vectors"),
+        Column("TARGET_ROWS", "NUMBER(38,0)", "Rows the target held when the last run committed"),
+        Column("TARGET_CREATED", "VARCHAR", "The target's creation time (INFORMATION_SCHEMA) at the last commit"),
     ),
 )
 
@@ -104,7 +107,12 @@ RUNS = TableSpec(
         Column("COLLECTION_ID", "VARCHAR", "Mixpeek collection id (as given until resolved)"),
         Column("TARGET_TABLE", "VARCHAR", "Fully qualified target table"),
         Column("MODE", "VARCHAR", "full or incremental (as run)"),
-        Column("STATUS", "VARCHAR", "RUNNING, SUCCEEDED or FAILED", not_null=True),
+        Column(
+            "STATUS",
+            "VARCHAR",
+            "RUNNING, SUCCEEDED, FAILED, SKIPPED, CANCELLED or ABANDONED (docs/sync.md)",
+            not_null=True,
+        ),
         Column("DRY_RUN", "BOOLEAN", "TRUE when nothing but this row was written"),
         Column("STARTED_AT", "TIMESTAMP_NTZ", "Start (UTC)"),
         Column("FINISHED_AT", "TIMESTAMP_NTZ", "End (UTC)"),
@@ -120,6 +128,12 @@ RUNS = TableSpec(
         Column("DURATION_SECONDS", "FLOAT", "Wall time"),
         Column("ERROR", "VARCHAR", "Why the run failed"),
         Column("SUMMARY", "VARIANT", "The summary the CALL returned"),
+        Column("REASON", "VARCHAR", "Why the run ran full although incremental was asked, or why it was skipped"),
+        Column("DEFINITION", "VARIANT", "The target definition the run used: namespace, filters, include_vectors"),
+        Column("OPTIONS", "VARIANT", "The options the CALL was given"),
+        Column("USER_NAME", "VARCHAR", "CURRENT_USER() of the run"),
+        Column("ROLE_NAME", "VARCHAR", "CURRENT_ROLE() of the run"),
+        Column("QUERY_ID", "VARCHAR", "LAST_QUERY_ID() when the run started, NULL where the engine lacks it"),
     ),
 )
 
@@ -139,7 +153,7 @@ REJECTS = TableSpec(
 
 LABELS = TableSpec(
     name="MIXPEEK_DOCUMENT_LABELS",
-    comment="Taxonomy labels of synced documents: one row per (document, taxonomy, rank), live documents only",
+    comment="Taxonomy labels of synced rows: one row per (target, document, taxonomy, rank), live documents only",
     columns=(
         Column("DOCUMENT_ID", "VARCHAR", "Mixpeek document id", not_null=True),
         Column("COLLECTION_ID", "VARCHAR", "Mixpeek collection id"),
@@ -153,6 +167,7 @@ LABELS = TableSpec(
         Column("DOCUMENT_UPDATED_AT", "TIMESTAMP_NTZ", "_internal.updated_at of the labelled version (UTC)"),
         Column("LAST_RUN_ID", "VARCHAR", "Run that wrote the row"),
         Column("LAST_SYNCED_AT", "TIMESTAMP_NTZ", "When the row was written (UTC)"),
+        Column("TARGET_TABLE", "VARCHAR", "Fully qualified target table whose row is labelled"),
     ),
 )
 

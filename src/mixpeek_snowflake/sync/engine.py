@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from mixpeek_snowflake.errors import MixpeekSnowflakeError, SyncConflict, truncate
+from mixpeek_snowflake.errors import MixpeekSnowflakeError, SyncConflict
 from mixpeek_snowflake.mixpeek.changes import FeedPosition, deleted_id_pages
 from mixpeek_snowflake.mixpeek.client import MixpeekClient
 from mixpeek_snowflake.mixpeek.listing import iter_partitioned_pages
@@ -20,17 +21,26 @@ from mixpeek_snowflake.snowflake.binds import MAX_BIND_CHARS, RowBatches
 from mixpeek_snowflake.snowflake.database import Database
 from mixpeek_snowflake.snowflake.identifiers import TableName
 from mixpeek_snowflake.snowflake.timestamps import format_timestamp, format_watermark, parse_timestamp, utc_now
+from mixpeek_snowflake.sync.definition import Definition, resolve
+from mixpeek_snowflake.sync.dry_plan import DryPlan
 from mixpeek_snowflake.sync.options import SyncRequest
-from mixpeek_snowflake.sync.records import Reject, convert_page
+from mixpeek_snowflake.sync.records import Reject, StagedPage, convert_page
+from mixpeek_snowflake.sync.requests import MAX_TAXONOMIES_PER_RUN, fetch_taxonomy_names, listing_body
+from mixpeek_snowflake.sync.run_log import RunLog, run_summary
+from mixpeek_snowflake.sync.state import StoredState, TargetNow, identity_problem, state_problem
 from mixpeek_snowflake.sync.statements import CURRENT_CONTEXT, SyncTables
+from mixpeek_snowflake.sync.target import SchemaFacts, inspect_schema
 
 log = logging.getLogger("mixpeek_snowflake.sync")
-MAX_ERROR_CHARS = 4000
 
 
 def new_run_id(now: datetime) -> str:
     """A sortable, unique run id such as run_20260101T120000Z_1a2b3c4d."""
     return f"run_{now:%Y%m%dT%H%M%SZ}_{uuid.uuid4().hex[:8]}"
+
+
+class LeaseHeld(SyncConflict):
+    """A live run of the same collection and target holds the lease: this run ends SKIPPED."""
 
 
 @dataclass
@@ -41,6 +51,8 @@ class Progress:
     pages: int = 0
     stage_statements: int = 0
     rejected: int = 0
+    kept_with_notes: int = 0
+    taxonomies_deferred: int = 0
     seq: int = 0
     newest: datetime | None = None
     taxonomy_ids: set[str] = field(default_factory=set)
@@ -48,18 +60,10 @@ class Progress:
 
 
 class Sync:
-    """One run of sync_mixpeek_collection against a session and a Mixpeek client."""
+    """One run of sync_mixpeek_collection: prepare() (no request, no write), then run(client)."""
 
-    def __init__(
-        self,
-        db: Database,
-        client: MixpeekClient,
-        request: SyncRequest,
-        *,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
+    def __init__(self, db: Database, request: SyncRequest, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.db = db
-        self.client = client
         self.request = request
         self.clock = clock
         self.started_at = clock()
@@ -67,22 +71,53 @@ class Sync:
         self.collection_id = request.collection
         self.mode = request.mode
         self.progress = Progress()
-        self.tables: SyncTables | None = None
-        self._timer = time.monotonic()
+        self.tables = SyncTables.beside(request.target)
+        self.facts = SchemaFacts()
+        self.stored = StoredState()
+        self.definition = Definition()
+        self.reason: str | None = None
+        self.rebuild_labels = False
+        self.would_create: list[str] = []
+        self.abandoned = 0
+        self.client: MixpeekClient | None = None
+        self._batches = RowBatches(MAX_BIND_CHARS)
+        self.runs = RunLog(self)
+        self.timer = time.monotonic()
 
-    def run(self) -> dict[str, Any]:
-        """Run the sync; return its summary, or record the failure and raise."""
+    @property
+    def dry_run(self) -> bool:
+        return self.request.options.dry_run
+
+    def prepare(self) -> str | None:
+        """Check the target and read its stored definition; return the namespace the client must use."""
         self.tables = SyncTables.beside(self._qualified(self.request.target))
-        for ddl in self.tables.creation():
-            self.db.rows(ddl)
-        self._record_start()
+        self.facts = inspect_schema(self.db, self.tables)
+        self.stored = self._read_state()
+        self.definition, self.reason = resolve(self.stored.definition, self.request.given, self.tables.target.display)
+        return self.definition.namespace
+
+    def run(self, client: MixpeekClient) -> dict[str, Any]:
+        """Run the sync; return its summary, or record the failure and raise."""
+        self.client = client
+        self._prepare_tables()
+        self.runs.start()
         try:
             self._resolve_collection()
-            self._hold_lease_and_sync()
-        except BaseException as exc:
-            self._record_failure(exc)
+            self._refuse_second_collection()
+            if self.dry_run:
+                self._dry_sync()
+            else:
+                self._hold_lease_and_sync()
+        except LeaseHeld as held:
+            self.reason = str(held)
+            return self.runs.end("SKIPPED")
+        except (KeyboardInterrupt, SystemExit) as exc:
+            self.runs.fail(exc, "CANCELLED")
             raise
-        return self._record_success()
+        except BaseException as exc:
+            self.runs.fail(exc, "FAILED")
+            raise
+        return self.runs.end("SUCCEEDED")
 
     def _qualified(self, target: TableName) -> TableName:
         if target.is_qualified:
@@ -95,13 +130,53 @@ class Sync:
             )
         return target.qualified(database, schema)
 
+    def _prepare_tables(self) -> None:
+        """Create what is missing (only the run log for a dry run) and add columns older tables lack."""
+        self.would_create = self.facts.missing(self.tables)
+        existing = set(self.facts.kinds)
+        columns = self.facts.columns
+        if self.dry_run:
+            existing |= {name for name in self.would_create if name != self.tables.runs.name}
+            columns = {name: found for name, found in columns.items() if name == self.tables.runs.name}
+        statements = self.tables.creation(existing) + self.tables.upgrades(columns)
+        for ddl in statements:
+            self.db.rows(ddl)
+        if statements and not self.dry_run:
+            self.facts = inspect_schema(self.db, self.tables)
+
+    def _read_state(self) -> StoredState:
+        """The pair's state row as the schema holds it now (none when the state table does not exist yet)."""
+        columns = self.facts.columns.get(self.tables.state.name)
+        if columns is None:
+            return StoredState()
+        legacy = not {"DEFINITION", "TARGET_ROWS", "TARGET_CREATED"} <= columns
+        return StoredState.of(self.db.first(self.tables.read_state(legacy), self._key()))
+
+    def _client(self) -> MixpeekClient:
+        if self.client is None:
+            raise MixpeekSnowflakeError("the sync has no Mixpeek client: call run(client)")
+        return self.client
+
     def _resolve_collection(self) -> None:
-        collection = self.client.get_collection(self.request.collection)
+        collection = self._client().get_collection(self.request.collection)
         self.collection_id = collection.get("collection_id") or self.request.collection
         applications = collection.get("taxonomy_applications") or []
         self.progress.taxonomy_ids.update(
             a["taxonomy_id"] for a in applications if isinstance(a, dict) and isinstance(a.get("taxonomy_id"), str)
         )
+
+    def _refuse_second_collection(self) -> None:
+        """One collection per target: a target holding another collection's rows or state is refused."""
+        if not self.facts.has(self.tables.target.name) or not self.facts.has(self.tables.state.name):
+            return
+        params = [self.tables.target.display, self.collection_id, self.collection_id]
+        other = self.db.first(self.tables.other_collections(), params)
+        if other:
+            raise MixpeekSnowflakeError(
+                f"invalid target_table: {self.tables.target.display} holds collection {other[0]}; a target holds "
+                f"one collection, so sync {self.collection_id} into another target_table (or empty this one: "
+                "docs/sync.md, resync from scratch)"
+            )
 
     def _key(self) -> list[Any]:
         return [self.collection_id, self.tables.target.display]
@@ -118,15 +193,16 @@ class Sync:
         now = self.clock()
         expires = now + timedelta(seconds=self.request.options.lease_seconds)
         self.db.rows(self.tables.ensure_state(), self._key())
+        before = self._read_state()
         params = [self.run_id, format_timestamp(expires), *self._key(), format_timestamp(now)]
-        if self.db.count(self.tables.acquire_lease(), params) >= 1:
-            return
-        row = self.db.first(self.tables.read_state(), self._key()) or (None, None, None, None)
-        raise SyncConflict(
-            f"another sync of collection {self.collection_id} into {self.tables.target.display} is running "
-            f"(run {row[2]}, lease until {row[3]} UTC); this run stopped before changing anything. If that run "
-            f"crashed, its lease lapses at that time, or clear LEASE_RUN_ID in {self.tables.state.display}"
-        )
+        if self.db.count(self.tables.acquire_lease(), params) < 1:
+            held = self._read_state()
+            raise LeaseHeld(
+                f"another sync of collection {self.collection_id} into {self.tables.target.display} is running "
+                f"(run {held.lease_run_id}, lease until {held.lease_expires_at} UTC); this run changed nothing "
+                "and was skipped"
+            )
+        self.abandoned = self.runs.close_abandoned(before.lease_run_id, now)
 
     def _clean_up(self) -> None:
         steps = (
@@ -139,62 +215,100 @@ class Sync:
             except Exception:
                 log.exception("run %s: could not clear its %s", self.run_id, what)
 
-    def _sync(self) -> None:
-        watermark, cursor, *_ = self.db.first(self.tables.read_state(), self._key()) or (None, None)
-        if self.mode == "incremental" and parse_timestamp(watermark) is None:
+    def _decide_mode(self, state: StoredState) -> None:
+        """Run full, saying why, when the state cannot be trusted for an incremental run."""
+        problem = self.reason or state_problem(state) or identity_problem(state, self._target_now())
+        self.reason = problem
+        self.rebuild_labels = problem is not None
+        if problem and self.mode == "incremental":
             self.mode = "full"
+
+    def _target_now(self) -> TargetNow:
+        target = self.tables.target
+        created_by_run = target.name in self.would_create
+        rows = None if created_by_run else self.db.count(self.tables.count_target())
+        return TargetNow(target.display, created_by_run, rows, self.facts.created.get(target.name))
+
+    def _sync(self) -> None:
+        state = self._read_state()
+        if state.definition is not None and state.definition != self.stored.definition:
+            raise SyncConflict(f"the definition of {self.tables.target.display} changed as this run started")
+        self._decide_mode(state)
         listing_started = self.clock()
-        position = FeedPosition(cursor)
+        position = FeedPosition(state.cursor)
         self._stage_deletions(position)
-        self._stage_listing(watermark)
-        new_watermark = self._next_watermark(watermark, listing_started)
-        if self.request.options.dry_run:
-            self._plan()
-            return
+        for ids in self._changed_id_pages(state.watermark):
+            self._stage(self.tables.stage_deletions(), json.dumps(ids), len(ids))
+        self._stage_listing(state.watermark, self._stage_page)
+        self._stage_documents(self._batches.flush())
+        new_watermark = self._next_watermark(state.watermark, listing_started)
         taxonomies = self._new_taxonomies()
         with self.db.transaction():
             self._plan()
             self._apply(new_watermark, position.cursor)
             self._apply_labels(taxonomies)
 
+    def _dry_sync(self) -> None:
+        state = self._read_state()
+        self._decide_mode(state)
+        plan = DryPlan()
+        position = FeedPosition(state.cursor)
+        for ids in deleted_id_pages(self._client(), self.collection_id, position):
+            if self.mode == "incremental":
+                plan.deleted.update(ids)
+        for ids in self._changed_id_pages(state.watermark):
+            plan.deleted.update(ids)
+        self._stage_listing(state.watermark, plan.add)
+        rows = self.db.rows(self.tables.target_keys()) if self.facts.has(self.tables.target.name) else []
+        self.progress.counts = plan.counts(rows, self.collection_id, self.mode == "full")
+
     def _stage_deletions(self, position: FeedPosition) -> None:
-        for ids in deleted_id_pages(self.client, self.collection_id, position):
+        for ids in deleted_id_pages(self._client(), self.collection_id, position):
             if self.mode == "incremental":
                 self._stage(self.tables.stage_deletions(), json.dumps(ids), len(ids))
 
-    def _listing_body(self, watermark: str | None) -> dict[str, Any]:
+    def _listing_body(self, watermark: str | None, filtered: bool = True) -> dict[str, Any]:
         options = self.request.options
-        body: dict[str, Any] = {"limit": options.page_size}
-        conditions = [options.filters] if options.filters else []
-        if self.mode == "incremental":
-            since = parse_timestamp(watermark) - timedelta(seconds=options.overlap_seconds)
-            conditions.append({"field": "_internal.updated_at", "operator": "gte", "value": format_watermark(since)})
-        if conditions:
-            body["filters"] = conditions[0] if len(conditions) == 1 else {"AND": conditions}
-        if options.include_vectors:
-            body["return_vectors"] = True
-        return body
+        since = watermark if self.mode == "incremental" else None
+        return listing_body(self.definition, options.page_size, since, options.overlap_seconds, filtered)
 
-    def _stage_listing(self, watermark: str | None) -> None:
+    def _changed_id_pages(self, watermark: str | None) -> Iterator[list[str]]:
+        """For an incremental run of a filtered target: ids of every document changed since the watermark, the
+        filter aside. Staged as deletions, those the filtered listing does not return leave the target."""
+        if self.mode != "incremental" or not self.definition.filters:
+            return
+        body = self._listing_body(watermark, filtered=False) | {"select": ["document_id"]}
+        pages = iter_partitioned_pages(self._client(), self.collection_id, body, self.request.options.partitions)
+        with contextlib.closing(pages):
+            for page in pages:
+                ids = [d["document_id"] for d in page.documents if isinstance(d.get("document_id"), str)]
+                if ids:
+                    yield ids
+
+    def _stage_listing(self, watermark: str | None, take: Callable[[StagedPage], None]) -> None:
         body = self._listing_body(watermark)
         partitions = self.request.options.partitions
         prepare = functools.partial(convert_page, collection_id=self.collection_id)
-        pages = iter_partitioned_pages(self.client, self.collection_id, body, partitions, prepare=prepare)
-        batches = RowBatches(MAX_BIND_CHARS)
-        for page in pages:
-            staged = page.prepared
-            seen = len(staged.rows_json) + len(staged.rejects)
-            self.progress.pages += 1
-            self.progress.documents_seen += seen
-            filled = batches.add(staged.rows_json)
-            if seen >= self.request.options.page_size:
-                filled += batches.flush()
-            self._stage_documents(filled)
-            self._stage_rejects(staged.rejects)
-            self.progress.taxonomy_ids |= staged.taxonomy_ids
-            if staged.newest and (self.progress.newest is None or staged.newest > self.progress.newest):
-                self.progress.newest = staged.newest
-        self._stage_documents(batches.flush())
+        self._batches = RowBatches(MAX_BIND_CHARS)
+        pages = iter_partitioned_pages(self._client(), self.collection_id, body, partitions, prepare=prepare)
+        with contextlib.closing(pages):
+            for page in pages:
+                staged = page.prepared
+                self.progress.pages += 1
+                self.progress.documents_seen += len(staged.rows_json) + len(staged.rejects)
+                take(staged)
+                self.progress.rejected += len(staged.rejects)
+                self.progress.kept_with_notes += len(staged.notes)
+                self.progress.taxonomy_ids |= staged.taxonomy_ids
+                if staged.newest and (self.progress.newest is None or staged.newest > self.progress.newest):
+                    self.progress.newest = staged.newest
+
+    def _stage_page(self, staged: StagedPage) -> None:
+        filled = self._batches.add(staged.rows_json)
+        if len(staged.rows_json) + len(staged.rejects) >= self.request.options.page_size:
+            filled += self._batches.flush()
+        self._stage_documents(filled)
+        self._stage_rejects([*staged.rejects, *staged.notes])
 
     def _stage_documents(self, batches: list[tuple[str, int]]) -> None:
         for payload, count in batches:
@@ -202,11 +316,9 @@ class Sync:
             self.progress.stage_statements += 1
 
     def _stage_rejects(self, rejects: list[Reject]) -> None:
-        if not rejects:
-            return
-        rows = [{"document_id": r.document_id, "reason": r.reason, "excerpt": r.excerpt} for r in rejects]
-        self.progress.rejected += len(rows)
-        self._stage(self.tables.stage_rejects(), json.dumps(rows), len(rows))
+        if rejects:
+            rows = [{"document_id": r.document_id, "reason": r.reason, "excerpt": r.excerpt} for r in rejects]
+            self._stage(self.tables.stage_rejects(), json.dumps(rows), len(rows))
 
     def _stage(self, statement: str, payload: str, count: int) -> None:
         self.db.rows(statement, [self.run_id, self.progress.seq, payload])
@@ -221,11 +333,11 @@ class Sync:
         return format_watermark(max(candidate, previous) if previous else candidate)
 
     def _now_text(self) -> str:
-        return format_timestamp(self.clock())
+        return format_timestamp(self.clock()) or ""
 
     def _plan(self) -> None:
         full = self.mode == "full"
-        row = self.db.first(self.tables.plan(), [self._now_text(), self.run_id, self.run_id])
+        row = self.db.first(self.tables.plan(), [self._now_text(), self.run_id, self.run_id]) or (0, 0, 0, 0)
         distinct, inserts, updates, _ = (int(v or 0) for v in row)
         gone = self.db.count(self.tables.count_deletions(full), self._gone_params(full))
         self.progress.counts = {
@@ -243,24 +355,26 @@ class Sync:
         now = self._now_text()
         self.db.rows(self.tables.merge(), [now, self.run_id, self.run_id])
         self.db.rows(self.tables.mark_deleted(full), [now, now, self.run_id, *self._gone_params(full)])
-        if self.progress.rejected:
+        if self.progress.rejected or self.progress.kept_with_notes:
             self.db.rows(self.tables.keep_rejects(), [*self._key(), now, self.run_id])
-        params = [watermark, cursor, self.run_id, now, full, now, *self._key(), self.run_id]
-        if self.db.count(self.tables.advance_state(), params) != 1:
+        cutoff = self.clock() - timedelta(days=self.request.options.reject_retention_days)
+        self.db.rows(self.tables.expire_rejects(), [*self._key(), format_timestamp(cutoff)])
+        created = self.facts.created.get(self.tables.target.name)
+        params = [watermark, cursor, self.run_id, now, full, now, self.definition.as_json(), created]
+        if self.db.count(self.tables.advance_state(), [*params, *self._key(), self.run_id]) != 1:
             raise SyncConflict(
                 f"run {self.run_id} lost its lease on {self.collection_id} → {self.tables.target.display} "
                 "(it ran longer than lease_seconds and another run took over); nothing was committed"
             )
 
     def _new_taxonomies(self, refetch: bool = False) -> list[dict[str, Any]]:
-        """Names of taxonomies not cached yet (or all, when refetch), read from Mixpeek before the transaction."""
+        """Names of taxonomies not cached yet (or all, when refetch), read from Mixpeek before the transaction;
+        at most MAX_TAXONOMIES_PER_RUN per run (the rest keep a NULL name until a later run fetches them)."""
         cached = set() if refetch else {row[0] for row in self.db.rows(self.tables.cached_taxonomies())}
-        fetched = []
-        for taxonomy_id in sorted(self.progress.taxonomy_ids - cached):
-            taxonomy = self.client.get_taxonomy(taxonomy_id) or {}
-            config = taxonomy.get("config") if isinstance(taxonomy.get("config"), dict) else {}
-            name, kind = taxonomy.get("taxonomy_name"), config.get("taxonomy_type")
-            fetched.append({"taxonomy_id": taxonomy_id, "taxonomy_name": name, "taxonomy_type": kind})
+        wanted = sorted(self.progress.taxonomy_ids - cached)
+        fetched, self.progress.taxonomies_deferred = fetch_taxonomy_names(
+            self._client(), wanted, MAX_TAXONOMIES_PER_RUN
+        )
         return fetched
 
     def _cache_taxonomies(self, taxonomies: list[dict[str, Any]]) -> None:
@@ -271,61 +385,16 @@ class Sync:
 
     def _apply_labels(self, taxonomies: list[dict[str, Any]]) -> None:
         self._cache_taxonomies(taxonomies)
-        self.db.rows(self.tables.clear_run_labels(), [self.run_id])
-        params = [self.run_id, self._now_text(), self.run_id, self.run_id]
-        self.progress.counts["labels"] = self.db.count(self.tables.write_run_labels(), params)
+        target = self.tables.target.display
+        if self.rebuild_labels:
+            self.db.rows(self.tables.clear_target_labels(), [target, self.collection_id])
+            statement, params = self.tables.write_live_labels(), [self.run_id, self._now_text(), target, self.run_id]
+        else:
+            self.db.rows(self.tables.clear_run_labels(), [target, self.run_id])
+            statement = self.tables.write_run_labels()
+            params = [self.run_id, self._now_text(), target, self.run_id, self.run_id]
+        self.progress.counts["labels"] = self.db.count(statement, params)
 
     def summary(self, status: str, error: str | None = None) -> dict[str, Any]:
         """The run summary the CALL returns and the run row keeps."""
-        counts = self.progress.counts
-        stats = self.client.stats.snapshot()
-        return {
-            "run_id": self.run_id,
-            "status": status,
-            "mode": self.mode,
-            "requested_mode": self.request.mode,
-            "collection_id": self.collection_id,
-            "target_table": self.tables.target.display if self.tables else self.request.target.display,
-            "dry_run": self.request.options.dry_run,
-            "documents_seen": self.progress.documents_seen,
-            "inserted": counts.get("inserted", 0),
-            "updated": counts.get("updated", 0),
-            "unchanged": counts.get("unchanged", 0),
-            "deleted": counts.get("deleted", 0),
-            "rejected": self.progress.rejected,
-            "labels_written": counts.get("labels", 0),
-            "pages": self.progress.pages,
-            "api_requests": stats.get("requests", 0),
-            "retries": stats.get("retries", 0),
-            "bytes_received": stats.get("bytes_received", 0),
-            "sql_statements": self.db.statements,
-            "stage_statements": self.progress.stage_statements,
-            "duration_seconds": round(time.monotonic() - self._timer, 3),
-            "started_at": self.started_at.isoformat() + "Z",
-            "error": error,
-        }
-
-    def _record_start(self) -> None:
-        params = [self.run_id, self.request.collection, self.tables.target.display, self.request.mode]
-        self.db.rows(self.tables.insert_run(), [*params, self.request.options.dry_run, self._now_text()])
-
-    def _finish(self, summary: dict[str, Any]) -> None:
-        counters = [summary[k] for k in ("documents_seen", "inserted", "updated", "unchanged", "deleted")]
-        counters += [summary[k] for k in ("rejected", "pages", "api_requests", "retries")]
-        params = [summary["status"], self._now_text(), self.collection_id, self.mode, *counters]
-        params += [summary["duration_seconds"], summary["error"], json.dumps(summary), self.run_id]
-        self.db.rows(self.tables.finish_run(), params)
-
-    def _record_success(self) -> dict[str, Any]:
-        summary = self.summary("SUCCEEDED")
-        self._finish(summary)
-        log.info("run %s succeeded: %s", self.run_id, json.dumps(summary))
-        return summary
-
-    def _record_failure(self, exc: BaseException) -> None:
-        message = truncate(f"{type(exc).__name__}: {exc}", MAX_ERROR_CHARS)
-        log.error("run %s failed: %s", self.run_id, message)
-        try:
-            self._finish(self.summary("FAILED", message))
-        except Exception:
-            log.exception("run %s: could not record its failure", self.run_id)
+        return run_summary(self, status, error)

@@ -23,7 +23,7 @@ class LabelRefresh(Sync):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.request = replace(self.request, mode="labels")
+        self.request = replace(self.request, mode="labels", given=self.request.given)
         self.mode = "labels"
 
     def _sync(self) -> None:
@@ -34,8 +34,9 @@ class LabelRefresh(Sync):
         taxonomies = self._new_taxonomies(refetch=True)
         with self.db.transaction():
             self._cache_taxonomies(taxonomies)
-            self.db.rows(self.tables.clear_collection_labels(), [self.collection_id])
-            params = [self.run_id, self._now_text(), self.run_id]
+            target = self.tables.target.display
+            self.db.rows(self.tables.clear_target_labels(), [target, self.collection_id])
+            params = [self.run_id, self._now_text(), target, self.run_id]
             self.progress.counts["labels"] = self.db.count(self.tables.write_staged_labels(), params)
 
     def _stage_labels(self, rows: list[tuple[Any, ...]]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mixpeek_snowflake.arguments import (
@@ -35,16 +35,19 @@ class SyncOptions:
     overlap_seconds: int = 300
     lease_seconds: int = 3600
     include_vectors: bool = False
+    redefine: bool = False
+    reject_retention_days: int = 30
 
 
 @dataclass(frozen=True)
 class SyncRequest:
-    """A validated CALL of sync_mixpeek_collection."""
+    """A validated CALL of sync_mixpeek_collection; `given` holds the options the CALL named, checked."""
 
     collection: str
     target: TableName
     mode: str
     options: SyncOptions
+    given: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 OPTION_CHECKS: OptionChecks = {
@@ -57,12 +60,15 @@ OPTION_CHECKS: OptionChecks = {
     "overlap_seconds": integer_option(0, 7 * 86400),
     "lease_seconds": integer_option(60, 7 * 86400),
     "include_vectors": boolean_option,
+    "redefine": boolean_option,
+    "reject_retention_days": integer_option(1, 3650),
 }
+EXAMPLE = '{"partitions": 8}'
 
 
 def parse_options(options: object) -> SyncOptions:
     """Validate the options VARIANT (an object, its JSON text, or NULL) into SyncOptions."""
-    return SyncOptions(**check_options(options, OPTION_CHECKS, '{"partitions": 8}'))
+    return SyncOptions(**check_options(options, OPTION_CHECKS, EXAMPLE))
 
 
 def parse_mode(value: object) -> str:
@@ -75,9 +81,13 @@ def parse_mode(value: object) -> str:
 
 def parse_sync_request(collection_id: object, target_table: object, mode: object, options: object) -> SyncRequest:
     """Validate every argument of the procedure, in signature order."""
-    return SyncRequest(
-        collection=parse_collection(collection_id),
-        target=TableName.parse(DEFAULT_TARGET if target_table is None else target_table),
-        mode=parse_mode("incremental" if mode is None else mode),
-        options=parse_options(options),
-    )
+    collection = parse_collection(collection_id)
+    target = TableName.parse(DEFAULT_TARGET if target_table is None else target_table)
+    checked_mode = parse_mode("incremental" if mode is None else mode)
+    given = check_options(options, OPTION_CHECKS, EXAMPLE)
+    return SyncRequest(collection, target, checked_mode, SyncOptions(**given), given)
+
+
+def parse_reset_request(collection_id: object, target_table: object) -> tuple[str, TableName]:
+    """Validate the arguments of reset_mixpeek_sync."""
+    return parse_collection(collection_id), TableName.parse(DEFAULT_TARGET if target_table is None else target_table)

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mixpeek_snowflake.mixpeek.pages import Unparsed
+from mixpeek_snowflake.mixpeek.pages import MAX_INTEGER_DIGITS, Unparsed
 from mixpeek_snowflake.snowflake.timestamps import format_timestamp, parse_timestamp
 from mixpeek_snowflake.sync.labels import document_labels
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024 - 64 * 1024
 MAX_EXCERPT_CHARS = 2000
+MAX_NUMBER_38 = 10**38 - 1
 
 
 @dataclass
@@ -25,14 +26,31 @@ class Reject:
     excerpt: str
 
 
+@dataclass(frozen=True)
+class RowKey:
+    """What the newest-version rule and the change check read of a staged row (a dry run plans with these)."""
+
+    document_id: str
+    updated_at: datetime | None
+    content_hash: str
+
+
 @dataclass
 class StagedPage:
-    """One page converted: JSON text ready to bind, plus what the run needs to know about it."""
+    """One page converted: JSON text ready to bind, plus what the run needs to know about it. `notes` are documents
+    kept with a typed column left NULL, recorded in the rejects table with the reason."""
 
     rows_json: list[str] = field(default_factory=list)
     taxonomy_ids: set[str] = field(default_factory=set)
     rejects: list[Reject] = field(default_factory=list)
+    notes: list[Reject] = field(default_factory=list)
+    keys: list[RowKey] = field(default_factory=list)
     newest: datetime | None = None
+
+
+def _internal(doc: dict[str, Any]) -> dict[str, Any]:
+    internal = doc.get("_internal")
+    return internal if isinstance(internal, dict) else {}
 
 
 def _get(obj: object, *path: str) -> Any:
@@ -59,13 +77,25 @@ def _source_url(doc: dict[str, Any]) -> str | None:
 
 
 def _size(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_NUMBER_38:
+        return value
+    return None
+
+
+def range_notes(doc: dict[str, Any]) -> list[str]:
+    """Why a typed column of a kept document is NULL although the document has the field: it exceeds the type."""
+    size = _internal(doc).get("size_bytes")
+    if isinstance(size, int) and not isinstance(size, bool) and size > MAX_NUMBER_38:
+        digits = len(str(size))
+        return [f"kept with SIZE_BYTES NULL: _internal.size_bytes has {digits} digits, beyond NUMBER(38,0)"]
+    return []
 
 
 def typed_fields(doc: dict[str, Any]) -> dict[str, Any]:
     """The typed columns a BI user queries, read defensively from the document."""
-    internal = doc.get("_internal") if isinstance(doc.get("_internal"), dict) else {}
-    lineage = internal.get("lineage") if isinstance(internal.get("lineage"), dict) else {}
+    internal = _internal(doc)
+    found = internal.get("lineage")
+    lineage: dict[str, Any] = found if isinstance(found, dict) else {}
     return {
         "document_id": doc["document_id"],
         "collection_id": _text(doc.get("collection_id")) or _text(internal.get("collection_id")),
@@ -117,6 +147,8 @@ def _problem(doc: object) -> tuple[str | None, str]:
         return None, "document holds invalid Unicode (an unpaired surrogate escape)"
     except ValueError:
         return None, "document holds NaN or Infinity, which a Snowflake VARIANT cannot store"
+    except TypeError:
+        return None, f"document holds an integer of more than {MAX_INTEGER_DIGITS} digits, beyond a FLOAT's range"
     except RecursionError:
         return None, "document is nested too deeply to serialise"
     if size > MAX_DOCUMENT_BYTES:
@@ -126,12 +158,19 @@ def _problem(doc: object) -> tuple[str | None, str]:
 
 def stage_row(doc: dict[str, Any], text: str, labels: list[dict[str, Any]], collection_id: str | None = None) -> str:
     """The JSON object bound into the stage: typed fields, labels, content hash, and the document text."""
+    return _stage_row(doc, text, labels, collection_id)[0]
+
+
+def _stage_row(
+    doc: dict[str, Any], text: str, labels: list[dict[str, Any]], collection_id: str | None
+) -> tuple[str, RowKey]:
     fields = typed_fields(doc)
     if collection_id:
         fields["collection_id"] = collection_id
     fields["labels"] = labels
     fields["content_hash"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return json.dumps(fields, ensure_ascii=False)[:-1] + ',"document":' + text + "}"
+    key = RowKey(fields["document_id"], parse_timestamp(_internal(doc).get("updated_at")), fields["content_hash"])
+    return json.dumps(fields, ensure_ascii=False)[:-1] + ',"document":' + text + "}", key
 
 
 def convert_page(documents: list[object], collection_id: str | None = None) -> StagedPage:
@@ -143,13 +182,15 @@ def convert_page(documents: list[object], collection_id: str | None = None) -> S
             page.rejects.append(Reject(doc.document_id, doc.reason, doc.excerpt))
             continue
         text, reason = _problem(doc)
-        if text is None:
+        if text is None or not isinstance(doc, dict):
             page.rejects.append(Reject(_document_id(doc), reason, excerpt(doc)))
             continue
         labels = document_labels(doc)
         page.taxonomy_ids.update(label["taxonomy_id"] for label in labels)
-        page.rows_json.append(stage_row(doc, text, labels, collection_id))
-        updated = parse_timestamp(_get(doc, "_internal", "updated_at"))
-        if updated and (page.newest is None or updated > page.newest):
-            page.newest = updated
+        row, key = _stage_row(doc, text, labels, collection_id)
+        page.rows_json.append(row)
+        page.keys.append(key)
+        page.notes.extend(Reject(key.document_id, note, text[:MAX_EXCERPT_CHARS]) for note in range_notes(doc))
+        if key.updated_at and (page.newest is None or key.updated_at > page.newest):
+            page.newest = key.updated_at
     return page

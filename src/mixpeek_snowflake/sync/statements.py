@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from mixpeek_snowflake.snowflake.ddl import create_table
-from mixpeek_snowflake.snowflake.identifiers import TableName
+from mixpeek_snowflake.snowflake.ddl import add_column, create_table
+from mixpeek_snowflake.snowflake.identifiers import TableName, quote
 from mixpeek_snowflake.snowflake.tables import (
     DOCUMENTS,
     LABELS,
@@ -16,6 +17,7 @@ from mixpeek_snowflake.snowflake.tables import (
     TAXONOMIES,
     TYPED_COLUMNS,
     Column,
+    TableSpec,
 )
 
 TYPED_NAMES = [c.name for c in TYPED_COLUMNS]
@@ -33,6 +35,8 @@ RUN_COUNTERS = (
 
 
 CURRENT_CONTEXT = "SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()"
+WHO = "SELECT CURRENT_USER(), CURRENT_ROLE(), LAST_QUERY_ID()"
+WHO_WITHOUT_QUERY_ID = "SELECT CURRENT_USER(), CURRENT_ROLE(), NULL"
 NEWEST_VERSION = (
     "QUALIFY ROW_NUMBER() OVER (PARTITION BY DOCUMENT_ID ORDER BY UPDATED_AT DESC NULLS LAST, SEQ DESC) = 1"
 )
@@ -66,25 +70,70 @@ class SyncTables:
             taxonomies=target.sibling(TAXONOMIES.name),
         )
 
-    def creation(self) -> list[str]:
-        """DDL for every table, run before any transaction (DDL commits in Snowflake)."""
+    def specs(self) -> list[tuple[TableSpec, TableName]]:
+        """Each table with the spec it is made from, the target first."""
         pairs = [(DOCUMENTS, self.target), (STAGE, self.stage), (STATE, self.state), (RUNS, self.runs)]
-        pairs += [(REJECTS, self.rejects), (LABELS, self.labels), (TAXONOMIES, self.taxonomies)]
-        return [create_table(spec, table) for spec, table in pairs]
+        return [*pairs, (REJECTS, self.rejects), (LABELS, self.labels), (TAXONOMIES, self.taxonomies)]
+
+    def creation(self, existing: Collection[str] = ()) -> list[str]:
+        """DDL for every table not in existing (names), run before any transaction (DDL commits in Snowflake)."""
+        return [create_table(spec, table) for spec, table in self.specs() if table.name not in existing]
+
+    def upgrades(self, columns: Mapping[str, Collection[str]]) -> list[str]:
+        """ALTER TABLE … ADD COLUMN for each column an existing table (in columns: name → its columns) lacks."""
+        return [
+            add_column(column, table)
+            for spec, table in self.specs()
+            if table.name in columns
+            for column in spec.columns
+            if column.name not in columns[table.name]
+        ]
+
+    def _information_schema(self, view: str) -> str:
+        return f"{quote(self.target.database or '')}.{quote('INFORMATION_SCHEMA')}.{quote(view)}"
+
+    def schema_exists(self) -> str:
+        """Params: schema name."""
+        return f"SELECT COUNT(*) FROM {self._information_schema('SCHEMATA')} WHERE SCHEMA_NAME = ?"
+
+    def schema_tables(self) -> str:
+        """Params: schema name. Each table or view of the schema: name, type, creation time."""
+        tables = self._information_schema("TABLES")
+        return f"SELECT TABLE_NAME, TABLE_TYPE, CREATED FROM {tables} WHERE TABLE_SCHEMA = ?"
+
+    def schema_views(self) -> str:
+        """Params: schema name. Each view of the schema (TABLES lists them too in Snowflake, not in every engine)."""
+        return f"SELECT TABLE_NAME FROM {self._information_schema('VIEWS')} WHERE TABLE_SCHEMA = ?"
+
+    def schema_columns(self) -> str:
+        """Params: schema name. Each column of the schema's tables: table name, column name."""
+        return f"SELECT TABLE_NAME, COLUMN_NAME FROM {self._information_schema('COLUMNS')} WHERE TABLE_SCHEMA = ?"
 
     def insert_run(self) -> str:
-        """Params: run_id, collection, target, mode, dry_run, started_at."""
+        """Params: run_id, collection, target, mode, dry_run, started_at, options JSON, user, role, query_id."""
         return (
-            f"INSERT INTO {self.runs.sql} (RUN_ID, COLLECTION_ID, TARGET_TABLE, MODE, STATUS, DRY_RUN, STARTED_AT) "
-            "SELECT ?, ?, ?, ?, 'RUNNING', ?, TO_TIMESTAMP_NTZ(?)"
+            f"INSERT INTO {self.runs.sql} (RUN_ID, COLLECTION_ID, TARGET_TABLE, MODE, STATUS, DRY_RUN, STARTED_AT, "
+            "OPTIONS, USER_NAME, ROLE_NAME, QUERY_ID) "
+            "SELECT ?, ?, ?, ?, 'RUNNING', ?, TO_TIMESTAMP_NTZ(?), PARSE_JSON(?), ?, ?, ?"
         )
 
     def finish_run(self) -> str:
-        """Params: status, finished_at, collection, mode, *RUN_COUNTERS, duration, error, summary JSON, run_id."""
+        """Params: status, finished_at, collection, mode, *RUN_COUNTERS, duration, error, summary JSON, reason,
+        definition JSON, run_id."""
         counters = ", ".join(f"{name} = ?" for name in RUN_COUNTERS)
         return (
             f"UPDATE {self.runs.sql} SET STATUS = ?, FINISHED_AT = TO_TIMESTAMP_NTZ(?), COLLECTION_ID = ?, "
-            f"MODE = ?, {counters}, DURATION_SECONDS = ?, ERROR = ?, SUMMARY = PARSE_JSON(?) WHERE RUN_ID = ?"
+            f"MODE = ?, {counters}, DURATION_SECONDS = ?, ERROR = ?, SUMMARY = PARSE_JSON(?), REASON = ?, "
+            "DEFINITION = PARSE_JSON(?) WHERE RUN_ID = ?"
+        )
+
+    def abandon_runs(self) -> str:
+        """Params: status, finished_at, error, collection, collection as given, target, run_id, lease holder,
+        started before. Closes runs of the pair left RUNNING by a process that died."""
+        return (
+            f"UPDATE {self.runs.sql} SET STATUS = ?, FINISHED_AT = TO_TIMESTAMP_NTZ(?), ERROR = ? "
+            "WHERE STATUS = 'RUNNING' AND COLLECTION_ID IN (?, ?) AND TARGET_TABLE = ? AND RUN_ID <> ? "
+            "AND (RUN_ID = ? OR NOT DRY_RUN OR STARTED_AT < TO_TIMESTAMP_NTZ(?))"
         )
 
     def ensure_state(self) -> str:
@@ -103,11 +152,43 @@ class SyncTables:
             "AND (LEASE_RUN_ID IS NULL OR LEASE_EXPIRES_AT < TO_TIMESTAMP_NTZ(?))"
         )
 
-    def read_state(self) -> str:
-        """Params: collection, target."""
+    def read_state(self, legacy: bool = False) -> str:
+        """Params: collection, target. legacy: the state table predates the definition and identity columns."""
+        recent = "NULL, NULL, NULL" if legacy else "DEFINITION, TARGET_ROWS, TARGET_CREATED"
         return (
-            "SELECT WATERMARK, EVENTS_CURSOR, LEASE_RUN_ID, LEASE_EXPIRES_AT "
+            f"SELECT WATERMARK, EVENTS_CURSOR, LEASE_RUN_ID, LEASE_EXPIRES_AT, {recent} "
             f"FROM {self.state.sql} WHERE COLLECTION_ID = ? AND TARGET_TABLE = ?"
+        )
+
+    def other_collections(self) -> str:
+        """Params: target, collection, collection. Another collection this target holds, by its state or rows."""
+        return (
+            f"SELECT COLLECTION_ID FROM {self.state.sql} WHERE TARGET_TABLE = ? AND COLLECTION_ID <> ? "
+            f"UNION ALL SELECT COLLECTION_ID FROM (SELECT COLLECTION_ID FROM {self.target.sql} "
+            "WHERE COLLECTION_ID <> ? LIMIT 1)"
+        )
+
+    def target_keys(self) -> str:
+        """Params: none. What a dry run compares its plan with: id, hash, deleted flag and collection of every row."""
+        return f"SELECT DOCUMENT_ID, CONTENT_HASH, IS_DELETED, COLLECTION_ID FROM {self.target.sql}"
+
+    def expire_rejects(self) -> str:
+        """Params: collection, target, cutoff. Rejects of this pair older than the retention."""
+        return (
+            f"DELETE FROM {self.rejects.sql} WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? "
+            "AND REJECTED_AT < TO_TIMESTAMP_NTZ(?)"
+        )
+
+    def count_target(self) -> str:
+        """Every row of the target, deleted-flagged ones included. Params: none."""
+        return f"SELECT COUNT(*) FROM {self.target.sql}"
+
+    def reset_state(self) -> str:
+        """Params: collection, target, now. Forgets watermark, cursor, definition and identity, unless a run holds
+        a lease that has not lapsed."""
+        return (
+            f"DELETE FROM {self.state.sql} WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? "
+            "AND (LEASE_RUN_ID IS NULL OR LEASE_EXPIRES_AT < TO_TIMESTAMP_NTZ(?))"
         )
 
     def release_lease(self) -> str:
@@ -118,12 +199,14 @@ class SyncTables:
         )
 
     def advance_state(self) -> str:
-        """Params: watermark, cursor, run_id, now, is_full, now, collection, target, run_id. Releases the lease."""
+        """Params: watermark, cursor, run_id, now, is_full, now, definition JSON, created, collection, target,
+        run_id. Records the target's row count, releases the lease."""
         return (
             f"UPDATE {self.state.sql} SET WATERMARK = ?, EVENTS_CURSOR = ?, LAST_RUN_ID = ?, "
             "LAST_SUCCESS_AT = TO_TIMESTAMP_NTZ(?), "
             "LAST_FULL_SYNC_AT = CASE WHEN ? THEN TO_TIMESTAMP_NTZ(?) ELSE LAST_FULL_SYNC_AT END, "
-            "LEASE_RUN_ID = NULL, LEASE_EXPIRES_AT = NULL "
+            f"DEFINITION = PARSE_JSON(?), TARGET_ROWS = (SELECT COUNT(*) FROM {self.target.sql}), "
+            "TARGET_CREATED = ?, LEASE_RUN_ID = NULL, LEASE_EXPIRES_AT = NULL "
             "WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? AND LEASE_RUN_ID = ?"
         )
 
@@ -258,30 +341,34 @@ class SyncTables:
         )
 
     def clear_run_labels(self) -> str:
-        """Labels of the rows this run wrote. Params: run_id."""
+        """Labels of this target's rows this run wrote. Params: target, run_id."""
         return self._clear_labels("LAST_RUN_ID = ?")
 
-    def clear_collection_labels(self) -> str:
-        """Labels of every row of a collection. Params: collection."""
-        return self._clear_labels("COLLECTION_ID = ?")
+    def clear_target_labels(self) -> str:
+        """Every label row of this target, and those written before labels named their target. Params: target,
+        collection."""
+        return f"DELETE FROM {self.labels.sql} WHERE TARGET_TABLE = ? OR (TARGET_TABLE IS NULL AND COLLECTION_ID = ?)"
 
     def _clear_labels(self, where: str) -> str:
         return (
-            f"DELETE FROM {self.labels.sql} WHERE DOCUMENT_ID IN "
+            f"DELETE FROM {self.labels.sql} WHERE TARGET_TABLE = ? AND DOCUMENT_ID IN "
             f"(SELECT DOCUMENT_ID FROM {self.target.sql} WHERE {where})"
         )
 
     def write_run_labels(self) -> str:
         """Labels of the newest staged version of each live row this run wrote.
-        Params: run_id, synced_at, run_id, run_id."""
-        newest = (
-            "QUALIFY ROW_NUMBER() OVER (PARTITION BY DOCUMENT_ID ORDER BY UPDATED_AT DESC NULLS LAST, SEQ DESC) = 1"
-        )
+        Params: run_id, synced_at, target, run_id, run_id."""
         written = f"SELECT DOCUMENT_ID FROM {self.target.sql} WHERE LAST_RUN_ID = ? AND NOT IS_DELETED"
-        return self._write_labels("U", newest, f" WHERE e.DOCUMENT_ID IN ({written})")
+        return self._write_labels("U", NEWEST_VERSION, f" WHERE e.DOCUMENT_ID IN ({written})")
+
+    def write_live_labels(self) -> str:
+        """Labels of the newest staged version of every live row (a rebuild). Params: run_id, synced_at, target,
+        run_id."""
+        live = f"SELECT DOCUMENT_ID FROM {self.target.sql} WHERE NOT IS_DELETED"
+        return self._write_labels("U", NEWEST_VERSION, f" WHERE e.DOCUMENT_ID IN ({live})")
 
     def write_staged_labels(self) -> str:
-        """Labels staged as OP = 'L' rows by a label refresh. Params: run_id, synced_at, run_id."""
+        """Labels staged as OP = 'L' rows by a label refresh. Params: run_id, synced_at, target, run_id."""
         return self._write_labels("L", "", "")
 
     def _write_labels(self, op: str, newest: str, where: str) -> str:
@@ -293,7 +380,7 @@ class SyncTables:
             f"INSERT INTO {self.labels.sql} ({', '.join(LABELS.column_names)}) "
             "SELECT e.DOCUMENT_ID, e.COLLECTION_ID, e.L:taxonomy_id::VARCHAR, x.TAXONOMY_NAME, "
             "e.L:node_id::VARCHAR, e.L:label::VARCHAR, e.L:score::FLOAT, e.L:rank::NUMBER(38,0), e.L:path, "
-            "e.UPDATED_AT, ?, TO_TIMESTAMP_NTZ(?) "
+            "e.UPDATED_AT, ?, TO_TIMESTAMP_NTZ(?), ? "
             f"FROM (SELECT s.DOCUMENT_ID, s.COLLECTION_ID, s.UPDATED_AT, l.VALUE AS L FROM ({source}) s, "
             "LATERAL FLATTEN(INPUT => s.LABELS) l) e "
             f"LEFT JOIN {self.taxonomies.sql} x ON x.TAXONOMY_ID = e.L:taxonomy_id::VARCHAR{where}"

@@ -21,16 +21,27 @@ TARGET = TableName.parse("my_db$1._raw$.mixpeek_docs_v2")
 TABLES = SyncTables.beside(TARGET)
 ALL_COLUMNS = {c.name for spec in (DOCUMENTS, *BOOKKEEPING) for c in spec.columns}
 ALIASES = {"SYNCED_AT", "SYNC_RUN_ID", "INDEX", "VALUE", "L"}
+INFORMATION_SCHEMA_COLUMNS = {"SCHEMA_NAME", "TABLE_SCHEMA", "TABLE_NAME", "TABLE_TYPE", "CREATED", "COLUMN_NAME"}
+SCHEMA_STATEMENTS = ("schema_exists", "schema_tables", "schema_views", "schema_columns")
 
 # (method, argument) -> the parameter list its docstring documents, in order
 DOCUMENTED: dict[tuple[str, bool | None], str] = {
-    ("insert_run", None): "run_id, collection, target, mode, dry_run, started_at",
-    ("finish_run", None): "status, finished_at, collection, mode, *RUN_COUNTERS, duration, error, summary JSON, run_id",
+    ("insert_run", None): "run_id, collection, target, mode, dry_run, started_at, options JSON, user, role, query_id",
+    ("finish_run", None): "status, finished_at, collection, mode, *RUN_COUNTERS, duration, error, summary JSON, "
+    "reason, definition JSON, run_id",
+    ("abandon_runs", None): "status, finished_at, error, collection, collection as given, target, run_id, "
+    "lease holder, started before",
     ("ensure_state", None): "collection, target",
     ("acquire_lease", None): "run_id, expires_at, collection, target, now",
     ("read_state", None): "collection, target",
     ("release_lease", None): "collection, target, run_id",
-    ("advance_state", None): "watermark, cursor, run_id, now, is_full, now, collection, target, run_id",
+    ("advance_state", None): "watermark, cursor, run_id, now, is_full, now, definition JSON, created, collection, "
+    "target, run_id",
+    ("other_collections", None): "target, collection, collection",
+    ("count_target", None): "none",
+    ("target_keys", None): "none",
+    ("reset_state", None): "collection, target, now",
+    ("expire_rejects", None): "collection, target, cutoff",
     ("stage_documents", None): "run_id, first seq, JSON array of records.stage_row objects",
     ("stage_deletions", None): "run_id, first seq, JSON array of document ids deleted in Mixpeek",
     ("stage_rejects", None): "run_id, first seq, JSON array of {document_id, reason, excerpt}",
@@ -47,10 +58,11 @@ DOCUMENTED: dict[tuple[str, bool | None], str] = {
     ("cached_taxonomies", None): "none",
     ("forget_taxonomies", None): "JSON array of taxonomy ids",
     ("cache_taxonomies", None): "fetched_at, JSON array of {taxonomy_id, taxonomy_name, taxonomy_type}",
-    ("clear_run_labels", None): "run_id",
-    ("clear_collection_labels", None): "collection",
-    ("write_run_labels", None): "run_id, synced_at, run_id, run_id",
-    ("write_staged_labels", None): "run_id, synced_at, run_id",
+    ("clear_run_labels", None): "target, run_id",
+    ("clear_target_labels", None): "target, collection",
+    ("write_run_labels", None): "run_id, synced_at, target, run_id, run_id",
+    ("write_live_labels", None): "run_id, synced_at, target, run_id",
+    ("write_staged_labels", None): "run_id, synced_at, target, run_id",
     ("live_documents_after", None): "collection, after document id, limit",
 }
 
@@ -325,3 +337,27 @@ def test_create_table_escapes_comments() -> None:
     )
     [definition] = parse(sql).find_all(exp.ColumnDef)
     assert definition.name == "PATH"
+
+
+def test_a_legacy_state_read_selects_nulls_for_the_columns_it_lacks() -> None:
+    legacy, recent = TABLES.read_state(True), TABLES.read_state()
+    assert "DEFINITION" not in legacy and legacy.count("NULL") == 3
+    assert legacy.replace("NULL, NULL, NULL", "DEFINITION, TARGET_ROWS, TARGET_CREATED") == recent
+
+
+def test_upgrades_add_only_missing_columns_of_existing_tables_as_nullable() -> None:
+    columns = {TABLES.state.name: set(STATE.column_names) - {"TARGET_ROWS"}, TABLES.runs.name: set(RUNS.column_names)}
+    [upgrade] = TABLES.upgrades(columns)
+    assert upgrade.startswith(f'ALTER TABLE {TABLES.state.sql} ADD COLUMN IF NOT EXISTS "TARGET_ROWS" NUMBER(38,0)')
+    assert "NOT NULL" not in upgrade
+    assert TABLES.creation(set(columns)) == [d for d in TABLES.creation() if TABLES.state.sql not in d.split(" (")[0]
+                                               and TABLES.runs.sql not in d.split(" (")[0]]  # fmt: skip
+
+
+@pytest.mark.parametrize("method", SCHEMA_STATEMENTS)
+def test_schema_inspection_reads_the_targets_database_information_schema_by_one_bound_schema_name(method: str) -> None:
+    sql = getattr(TABLES, method)()
+    assert sql.count("?") == 1 and sql.endswith("= ?") and "Params: schema name." in getattr(SyncTables, method).__doc__
+    [table] = [t for t in parse(sql).find_all(exp.Table)]
+    assert [p.name for p in table.parts][:2] == ["MY_DB$1", "INFORMATION_SCHEMA"] and all(p.quoted for p in table.parts)
+    assert {c.name for c in parse(sql).find_all(exp.Column)} <= INFORMATION_SCHEMA_COLUMNS

@@ -11,7 +11,7 @@ from bundle.sync.e2e.helpers import API_KEY, COLLECTION, assert_matches_truth, q
 
 from mixpeek_local.emulator import Fault
 from mixpeek_snowflake import procedures
-from mixpeek_snowflake.errors import InvalidArgument, MixpeekAPIError, SyncConflict
+from mixpeek_snowflake.errors import InvalidArgument, MixpeekAPIError
 from mixpeek_snowflake.sync.statements import SyncTables
 
 TABLES = (
@@ -125,7 +125,7 @@ def test_invalid_filter_is_refused_by_mixpeek_with_its_message(session, emulator
     assert caught.value.status == 422 and "operator" in str(caught.value)
 
 
-def test_lease_held_by_another_run_fails_fast(session, store, emulator):
+def test_lease_held_by_another_run_is_skipped_without_raising(session, store, emulator):
     sync(session, "full")
     change_some(store)
     later = (datetime.utcnow() + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
@@ -134,10 +134,12 @@ def test_lease_held_by_another_run_fails_fast(session, store, emulator):
         params=[later],
     ).collect()
     before = tables_now(session)
-    with pytest.raises(SyncConflict, match="run_other"):
-        sync(session, "full")
+    summary = sync(session, "full")
+    assert summary["status"] == "SKIPPED" and "run_other" in summary["reason"]
     assert tables_now(session) == before
     assert emulator.request_count("/documents/list") == 4
+    run = query(session, "SELECT STATUS, REASON FROM MIXPEEK_SYNC_RUNS WHERE RUN_ID = ?", [summary["run_id"]])
+    assert run == [{"STATUS": "SKIPPED", "REASON": summary["reason"]}]
 
 
 def test_expired_lease_is_taken_over(session, store, emulator):

@@ -293,25 +293,31 @@ def test_failed_apply_rolls_back(harness: Harness) -> None:
 
 def test_run_rows_record_start_and_finish(harness: Harness) -> None:
     tables, db = harness.tables, harness.db
-    db.rows(tables.insert_run(), ["run_1", COLLECTION, tables.target.display, "incremental", False, T1])
+    who = ['{"partitions": 2}', "ALICE", "SYNC_ROLE", "01b2-query"]
+    db.rows(tables.insert_run(), ["run_1", COLLECTION, tables.target.display, "incremental", False, T1, *who])
     [started] = harness.select(f"SELECT * FROM {tables.runs.sql}")
     assert (started["STATUS"], started["DRY_RUN"], started["STARTED_AT"]) == ("RUNNING", False, at(T1))
+    assert json.loads(started["OPTIONS"]) == {"partitions": 2}
+    assert (started["USER_NAME"], started["ROLE_NAME"], started["QUERY_ID"]) == ("ALICE", "SYNC_ROLE", "01b2-query")
     summary = {"run_id": "run_1", "inserted": 3, "error": None}
     counters = [10, 3, 2, 5, 1, 0, 4, 6, 1]
-    params = ["SUCCEEDED", T2, COLLECTION, "full", *counters, 12.5, None, json.dumps(summary), "run_1"]
-    assert db.count(tables.finish_run(), params) == 1
+    definition = '{"filters":null,"include_vectors":true,"namespace":"ns_1"}'
+    params = ["SUCCEEDED", T2, COLLECTION, "full", *counters, 12.5, None, json.dumps(summary), "why", definition]
+    assert db.count(tables.finish_run(), [*params, "run_1"]) == 1
     [row] = harness.select(f"SELECT * FROM {tables.runs.sql}")
     assert (row["STATUS"], row["MODE"], row["FINISHED_AT"]) == ("SUCCEEDED", "full", at(T2))
     assert row["DURATION_SECONDS"] == 12.5
     assert [row[name] for name in ("DOCUMENTS_SEEN", "INSERTED", "UPDATED", "UNCHANGED", "DELETED")] == counters[:5]
     assert [row[name] for name in ("REJECTED", "PAGES", "API_REQUESTS", "RETRIES")] == counters[5:]
     assert json.loads(row["SUMMARY"]) == summary and row["ERROR"] is None
+    assert row["REASON"] == "why" and json.loads(row["DEFINITION"]) == json.loads(definition)
 
 
 def test_stage_cleanup_removes_only_the_right_runs(harness: Harness) -> None:
     tables, db = harness.tables, harness.db
     for run_id, collection in [("run_old", COLLECTION), ("run_now", COLLECTION), ("run_elsewhere", OTHER)]:
-        db.rows(tables.insert_run(), [run_id, collection, tables.target.display, "full", False, T1])
+        params = [run_id, collection, tables.target.display, "full", False, T1, "{}", None, None, None]
+        db.rows(tables.insert_run(), params)
         harness.stage(run_id, [document(f"doc_{run_id}")])
     db.rows(tables.clear_abandoned_stage(), [*harness.key, "run_now"])
     staged = f"SELECT DISTINCT RUN_ID FROM {tables.stage.sql} ORDER BY RUN_ID"
@@ -327,7 +333,7 @@ def test_lease_is_held_by_one_run_until_it_lapses(harness: Harness) -> None:
     assert db.count(f"SELECT COUNT(*) FROM {tables.state.sql}") == 1
     assert db.count(tables.acquire_lease(), ["run_1", "2026-02-01 01:00:00", *key, "2026-02-01 00:00:00"]) == 1
     assert db.count(tables.acquire_lease(), ["run_2", "2026-02-01 01:30:00", *key, "2026-02-01 00:30:00"]) == 0
-    assert db.first(tables.read_state(), key) == (None, None, "run_1", at("2026-02-01 01:00:00"))
+    assert db.first(tables.read_state(), key)[:4] == (None, None, "run_1", at("2026-02-01 01:00:00"))
     db.rows(tables.release_lease(), [*key, "run_2"])
     assert harness.state()["LEASE_RUN_ID"] == "run_1"
     assert db.count(tables.acquire_lease(), ["run_2", "2026-02-01 02:00:00", *key, "2026-02-01 01:00:01"]) == 1
@@ -338,17 +344,19 @@ def test_only_the_lease_holder_advances_state(harness: Harness) -> None:
     tables, db, key = harness.tables, harness.db, harness.key
     db.rows(tables.ensure_state(), key)
     db.count(tables.acquire_lease(), ["run_2", "2026-02-02 01:00:00", *key, T2])
-    lost = ["2026-01-05T10:00:00.000000Z", "evt_9", "run_1", T2, True, T2, *key, "run_1"]
+    lost = ["2026-01-05T10:00:00.000000Z", "evt_9", "run_1", T2, True, T2, "{}", "c1", *key, "run_1"]
     assert db.count(tables.advance_state(), lost) == 0
     assert harness.state()["WATERMARK"] is None
-    won = ["2026-01-05T10:00:00.000000Z", "evt_9", "run_2", T2, True, T2, *key, "run_2"]
+    won = ["2026-01-05T10:00:00.000000Z", "evt_9", "run_2", T2, True, T2, '{"namespace":"ns_1"}', "c1", *key, "run_2"]
     assert db.count(tables.advance_state(), won) == 1
     state = harness.state()
     assert (state["WATERMARK"], state["EVENTS_CURSOR"], state["LAST_RUN_ID"]) == (won[0], "evt_9", "run_2")
     assert (state["LAST_SUCCESS_AT"], state["LAST_FULL_SYNC_AT"]) == (at(T2), at(T2))
     assert (state["LEASE_RUN_ID"], state["LEASE_EXPIRES_AT"]) == (None, None)
+    assert json.loads(state["DEFINITION"]) == {"namespace": "ns_1"} and state["TARGET_CREATED"] == "c1"
+    assert state["TARGET_ROWS"] == harness.db.count(f"SELECT COUNT(*) FROM {tables.target.sql}")
     db.count(tables.acquire_lease(), ["run_3", "2026-02-03 01:00:00", *key, T3])
-    incremental = ["2026-01-06T00:00:00.000000Z", "evt_12", "run_3", T3, False, T3, *key, "run_3"]
+    incremental = ["2026-01-06T00:00:00.000000Z", "evt_12", "run_3", T3, False, T3, "{}", "c1", *key, "run_3"]
     assert db.count(tables.advance_state(), incremental) == 1
     state = harness.state()
     assert (state["LAST_SUCCESS_AT"], state["LAST_FULL_SYNC_AT"]) == (at(T3), at(T2))

@@ -1,0 +1,115 @@
+"""The run's row in MIXPEEK_SYNC_RUNS: who started it with which options, how it ended, and ghosts closed."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from mixpeek_snowflake.errors import truncate
+from mixpeek_snowflake.snowflake.timestamps import format_timestamp
+from mixpeek_snowflake.sync.statements import WHO, WHO_WITHOUT_QUERY_ID
+
+if TYPE_CHECKING:
+    from mixpeek_snowflake.sync.engine import Sync
+
+log = logging.getLogger("mixpeek_snowflake.sync")
+MAX_ERROR_CHARS = 4000
+ABANDONED = "ABANDONED"
+
+
+class RunLog:
+    """Writes one run's row: RUNNING at the start, then SUCCEEDED, FAILED, SKIPPED or CANCELLED."""
+
+    def __init__(self, run: Sync) -> None:
+        self.run = run
+
+    def _who(self) -> tuple[Any, ...]:
+        """CURRENT_USER(), CURRENT_ROLE() and LAST_QUERY_ID(); the query id is NULL where the engine lacks it."""
+        try:
+            return self.run.db.first(WHO) or (None, None, None)
+        except Exception:
+            return self.run.db.first(WHO_WITHOUT_QUERY_ID) or (None, None, None)
+
+    def start(self) -> None:
+        """Insert the RUNNING row."""
+        run, request = self.run, self.run.request
+        params = [run.run_id, request.collection, run.tables.target.display, request.mode, run.dry_run]
+        params += [run._now_text(), json.dumps(request.given, sort_keys=True), *self._who()]
+        run.db.rows(run.tables.insert_run(), params)
+
+    def _finish(self, summary: dict[str, Any]) -> None:
+        run = self.run
+        counters = [summary[k] for k in ("documents_seen", "inserted", "updated", "unchanged", "deleted")]
+        counters += [summary[k] for k in ("rejected", "pages", "api_requests", "retries")]
+        params = [summary["status"], run._now_text(), run.collection_id, run.mode, *counters]
+        params += [summary["duration_seconds"], summary["error"], json.dumps(summary), summary["reason"]]
+        params += [run.definition.as_json(), run.run_id]
+        run.db.rows(run.tables.finish_run(), params)
+
+    def end(self, status: str) -> dict[str, Any]:
+        """Record a run that ended without an error; return its summary."""
+        summary = self.run.summary(status)
+        self._finish(summary)
+        log.info("run %s %s: %s", self.run.run_id, status.lower(), json.dumps(summary))
+        return summary
+
+    def fail(self, exc: BaseException, status: str) -> None:
+        """Record why the run failed (or was cancelled); never raises."""
+        message = truncate(f"{type(exc).__name__}: {exc}", MAX_ERROR_CHARS)
+        log.error("run %s %s: %s", self.run.run_id, status.lower(), message)
+        try:
+            self._finish(self.run.summary(status, message))
+        except BaseException:
+            log.exception("run %s: could not record its end", self.run.run_id)
+
+    def close_abandoned(self, lease_holder: str | None, now: datetime) -> int:
+        """Mark ABANDONED the runs of the pair left RUNNING by a process that ended (the lapsed lease holder, every
+        other run that was not a dry run, and dry runs older than a lease); return how many."""
+        run = self.run
+        error = f"its process ended before the run finished; closed by run {run.run_id}"
+        older = format_timestamp(now - timedelta(seconds=run.request.options.lease_seconds)) or ""
+        params = [ABANDONED, run._now_text(), error, run.collection_id, run.request.collection]
+        params += [run.tables.target.display, run.run_id, lease_holder or "", older]
+        return run.db.count(run.tables.abandon_runs(), params)
+
+
+def run_summary(run: Sync, status: str, error: str | None = None) -> dict[str, Any]:
+    """The run summary the CALL returns and the run row keeps."""
+    counts, progress = run.progress.counts, run.progress
+    stats = run.client.stats.snapshot() if run.client else {}
+    summary = {
+        "run_id": run.run_id,
+        "status": status,
+        "mode": run.mode,
+        "requested_mode": run.request.mode,
+        "reason": run.reason,
+        "collection_id": run.collection_id,
+        "target_table": run.tables.target.display,
+        "definition": json.loads(run.definition.as_json()),
+        "dry_run": run.dry_run,
+        "documents_seen": progress.documents_seen,
+        "inserted": counts.get("inserted", 0),
+        "updated": counts.get("updated", 0),
+        "unchanged": counts.get("unchanged", 0),
+        "deleted": counts.get("deleted", 0),
+        "rejected": progress.rejected,
+        "kept_with_notes": progress.kept_with_notes,
+        "labels_written": counts.get("labels", 0),
+        "taxonomies_deferred": progress.taxonomies_deferred,
+        "abandoned_runs_closed": run.abandoned,
+        "pages": progress.pages,
+        "api_requests": stats.get("requests", 0),
+        "retries": stats.get("retries", 0),
+        "bytes_received": stats.get("bytes_received", 0),
+        "sql_statements": run.db.statements,
+        "stage_statements": progress.stage_statements,
+        "duration_seconds": round(time.monotonic() - run.timer, 3),
+        "started_at": run.started_at.isoformat() + "Z",
+        "error": error,
+    }
+    if run.dry_run:
+        summary["would_create"] = run.would_create
+    return summary
