@@ -27,19 +27,20 @@ emulator: $(STAMP)
 	$(BIN)/mixpeek-snowflake emulator $(EMULATOR_ARGS)
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff format --check src tests tools
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests tools
 
 types: $(STAMP)
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests tools
+	$(BIN)/ruff check --fix src tests tools
 
 # The long seeded soak (README, "Reliability"): consecutive syncs against a changing collection with random faults,
 # each compared with the emulator's truth; prints the table and fails on any mismatch or orphan stage row.

@@ -46,13 +46,12 @@ MUTANTS = (
         "ORDER BY UPDATED_AT DESC NULLS LAST, SEQ DESC) = 1",
         "ORDER BY UPDATED_AT ASC NULLS LAST, SEQ ASC) = 1",
         (f"{E2E}::test_labels_come_from_the_newest_duplicate_of_a_document",),
-        occurrence=2,
     ),
     Mutant(
         "a run that lost its lease still commits",
         f"{PACKAGE}/sync/engine.py",
-        "if self.db.count(self.tables.advance_state(), params) != 1:",
-        "if self.db.count(self.tables.advance_state(), params) > 1:",
+        "if self.db.count(self.tables.advance_state(), [*params, *self._key(), self.run_id]) != 1:",
+        "if self.db.count(self.tables.advance_state(), [*params, *self._key(), self.run_id]) > 1:",
         (f"{E2E}::test_a_run_that_lost_its_lease_commits_nothing",),
     ),
     Mutant(
@@ -62,7 +61,7 @@ MUTANTS = (
         "timedelta(seconds=60)",
         (
             f"{E2E}::test_the_lease_lasts_lease_seconds",
-            f"{E2E}::test_a_second_run_two_minutes_into_a_long_lease_is_refused",
+            f"{E2E}::test_a_second_run_two_minutes_into_a_long_lease_is_skipped",
         ),
     ),
     Mutant(
@@ -81,7 +80,7 @@ MUTANTS = (
     ),
     Mutant(
         "user filters replace the updated_at window",
-        f"{PACKAGE}/sync/engine.py",
+        f"{PACKAGE}/sync/requests.py",
         'body["filters"] = conditions[0] if len(conditions) == 1 else {"AND": conditions}',
         'body["filters"] = conditions[0]',
         (f"{E2E}::test_user_filters_are_anded_with_the_incremental_window",),
@@ -89,8 +88,8 @@ MUTANTS = (
     Mutant(
         "full pages wait in the stage batch",
         f"{PACKAGE}/sync/engine.py",
-        "                filled += batches.flush()",
-        "                filled += []",
+        "            filled += self._batches.flush()",
+        "            filled += []",
         (f"{E2E}::test_full_pages_are_staged_before_the_next_page_is_fetched",),
     ),
     Mutant(

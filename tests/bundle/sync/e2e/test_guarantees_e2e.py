@@ -112,21 +112,20 @@ def test_the_lease_lasts_lease_seconds(session, store, emulator, monkeypatch, le
     assert abs(held - (lease_seconds or 3600)) < 30
 
 
-def test_a_second_run_two_minutes_into_a_long_lease_is_refused(session, store, emulator, monkeypatch):
+def test_a_second_run_two_minutes_into_a_long_lease_is_skipped(session, store, emulator, monkeypatch):
     outcome = {}
 
     def second_run(run):
         request = parse_sync_request(COLLECTION, "MIXPEEK_DOCUMENTS", "full", {"lease_seconds": 600})
         later = run.started_at + timedelta(minutes=2)
-        with procedures.mixpeek_client(None, None) as client:
-            try:
-                Sync(Database(session), client, request, clock=lambda: later).run()
-            except SyncConflict as exc:
-                outcome["refused"] = str(exc)
+        second = Sync(Database(session), request, clock=lambda: later)
+        with procedures.mixpeek_client(None, second.prepare()) as client:
+            outcome["summary"] = second.run(client)
 
     run_before_the_transaction(monkeypatch, second_run)
     first = sync(session, "full", lease_seconds=600)
-    assert "another sync of collection" in outcome["refused"]
+    assert outcome["summary"]["status"] == "SKIPPED" and outcome["summary"]["inserted"] == 0
+    assert first["run_id"] in outcome["summary"]["reason"]
     assert first["status"] == "SUCCEEDED" and first["inserted"] == 240
     assert state(session)["LAST_RUN_ID"] == first["run_id"] and state(session)["LEASE_RUN_ID"] is None
 
