@@ -93,7 +93,7 @@ class Collection:
         return done, versions
 
     def _pick(self, rng: random.Random) -> str:
-        ops = ["add", "update", "update", "delete", "restock"] + (["resurrect"] if self.graveyard else [])
+        ops = ["add", "update", "update", "delete", "restock", "poison"] + (["resurrect"] if self.graveyard else [])
         return "add" if self.store.count(self.collection_id) < 10 else rng.choice(ops)
 
     def _ids(self) -> list[str]:
@@ -113,6 +113,12 @@ class Collection:
         current = self.store.get_document(self.collection_id, document_id) or {}
         metadata = current.get("metadata") or {}
         change = {"metadata": {"in_stock": not metadata.get("in_stock", True)}}
+        return self.store.update_document(self.collection_id, document_id, change)
+
+    def _poison(self, rng: random.Random) -> dict[str, Any]:
+        """A size NUMBER(38,0) cannot hold: the document must land with SIZE_BYTES NULL, never fail the run."""
+        document_id = rng.choice(self._ids())
+        change = {"_internal": {"size_bytes": 10 ** rng.randint(38, 60)}}
         return self.store.update_document(self.collection_id, document_id, change)
 
     def _delete(self, rng: random.Random) -> None:
