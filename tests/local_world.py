@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,3 +47,10 @@ def never_sleeping(monkeypatch: pytest.MonkeyPatch, waits: list[float], **client
     factory = functools.partial(MixpeekClient, sleep=waits.append, **client_kwargs)
     monkeypatch.setattr(procedures, "MixpeekClient", factory)
     return waits
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound once, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

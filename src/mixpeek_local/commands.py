@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -11,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from mixpeek_local import progress
+from mixpeek_local.environment import environment
 from mixpeek_local.output import rows_as_dicts, table, to_json
 from mixpeek_snowflake.errors import InvalidArgument
 from mixpeek_snowflake.snowflake.identifiers import TableName, quote, validate_part
@@ -50,16 +50,8 @@ def emit(summary: dict[str, Any]) -> int:
 def mixpeek_environment(args: argparse.Namespace) -> Iterator[None]:
     """Point the handlers at --mixpeek-url and --namespace (they read MIXPEEK_BASE_URL, MIXPEEK_NAMESPACE)."""
     given = {"MIXPEEK_BASE_URL": args.mixpeek_url, "MIXPEEK_NAMESPACE": args.namespace}
-    saved = {name: os.environ.get(name) for name in given}
-    os.environ.update({name: value for name, value in given.items() if value})
-    try:
+    with environment(**{name: value for name, value in given.items() if value}):
         yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @contextmanager

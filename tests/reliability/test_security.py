@@ -3,11 +3,9 @@ anywhere but the configured base URL; every request carries the bearer token and
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import re
-import socket
 import sys
 import threading
 import traceback
@@ -18,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from local_world import fresh_session, serving
+from local_world import closed_port, fresh_session, serving
 from reliability.world import API_KEY, NAMESPACE, TARGET
 
 from mixpeek_local import verify
@@ -82,12 +80,6 @@ def every_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     for name in LOGGERS:
         caplog.set_level(logging.DEBUG, logger=name)
     return caplog
-
-
-def closed_port() -> int:
-    with contextlib.closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def error_texts(error: BaseException) -> list[str]:

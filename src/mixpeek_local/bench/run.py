@@ -17,7 +17,7 @@ from mixpeek_local.bench.baseline import QuickStartRun, quick_start
 from mixpeek_local.bench.measure import ParseFloor, Servers, SyncRun, engine_session, measure_sync, parse_floor
 from mixpeek_local.bench.report import Figures, Setup, build_rows, render_context, render_table
 from mixpeek_local.bench.servers import ServerProcess, emulator_process, engine_process, in_own_process, seed_start
-from mixpeek_local.demo.run import environment
+from mixpeek_local.environment import environment
 
 API_KEY = "mxp_bench_key"
 NAMESPACE = "ns_bench"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import tempfile
 from collections.abc import Callable, Iterator
@@ -15,6 +14,7 @@ from mixpeek_local.demo.views import show_views
 from mixpeek_local.emulator import Emulator, Store, seed_collection
 from mixpeek_local.emulator.retrievers import seed_retriever
 from mixpeek_local.engine.server import local_session
+from mixpeek_local.environment import environment
 from mixpeek_local.output import rows_as_dicts, table
 from mixpeek_snowflake.procedures import sync_mixpeek_collection
 
@@ -57,21 +57,6 @@ SUMMARY_KEYS = (
     "sql_statements",
     "duration_seconds",
 )
-
-
-@contextmanager
-def environment(**values: str) -> Iterator[None]:
-    """Set environment variables for the block, restoring the previous values after."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def change_collection(store: Store, rng: random.Random, updates: int, deletes: int, adds: int) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 import urllib3.exceptions
+from local_world import closed_port
 
 from mixpeek_local.emulator import Emulator, Fault, Store, seed_collection
 from mixpeek_snowflake.errors import InvalidArgument, MixpeekTransportError
@@ -20,12 +21,6 @@ from mixpeek_snowflake.mixpeek.retry import RetryPolicy, unreachable_reason
 KEY = "mxp_bounds_key"
 COLLECTION = "col_bounds00001"
 LIST_PATH = f"/v1/collections/{COLLECTION}/documents/list"
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

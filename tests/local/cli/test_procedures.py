@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from local.cli.cli_world import COLLECTION, DOCUMENTS, RETRIEVER, closed_port
+from local.cli.cli_world import COLLECTION, DOCUMENTS, RETRIEVER
+from local_world import closed_port
 
 from mixpeek_local.commands import exit_code
 from mixpeek_local.emulator import Store

@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 import duckdb
-from local.cli.cli_world import COLLECTION, KEY, closed_port, process_env, run_process
+from local.cli.cli_world import COLLECTION, KEY, process_env, run_process
+from local_world import closed_port
 
 
 def test_connection_refused_fails_within_ten_seconds_naming_the_url(tmp_path: Path) -> None:
