@@ -10,8 +10,6 @@ from mixpeek_snowflake.snowflake.timestamps import format_timestamp
 from mixpeek_snowflake.sync.engine import Sync
 from mixpeek_snowflake.sync.labels import document_labels
 
-PAGE_ROWS = 1000
-
 
 def _document(value: Any) -> dict[str, Any]:
     parsed = json.loads(value) if isinstance(value, str) else value
@@ -28,7 +26,7 @@ class LabelRefresh(Sync):
 
     def _sync(self) -> None:
         after = ""
-        while rows := self.db.rows(self.tables.live_documents_after(), [self.collection_id, after, PAGE_ROWS]):
+        while rows := self.db.rows(self.tables.live_documents_after(), [self.collection_id, after]):
             self._stage_labels(rows)
             after = rows[-1][0]
         taxonomies = self._new_taxonomies(refetch=True)

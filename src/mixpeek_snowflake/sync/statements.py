@@ -37,6 +37,7 @@ RUN_COUNTERS = (
 CURRENT_CONTEXT = "SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()"
 WHO = "SELECT CURRENT_USER(), CURRENT_ROLE(), LAST_QUERY_ID()"
 WHO_WITHOUT_QUERY_ID = "SELECT CURRENT_USER(), CURRENT_ROLE(), NULL"
+KEYSET_PAGE_ROWS = 1000
 NEWEST_VERSION = (
     "QUALIFY ROW_NUMBER() OVER (PARTITION BY DOCUMENT_ID ORDER BY UPDATED_AT DESC NULLS LAST, SEQ DESC) = 1"
 )
@@ -387,10 +388,11 @@ class SyncTables:
         )
 
     def live_documents_after(self) -> str:
-        """Params: collection, after document id, limit. A keyset page of live documents."""
+        """Params: collection, after document id. A keyset page of live documents (its size inlined, not bound)."""
         return (
             f"SELECT DOCUMENT_ID, UPDATED_AT, DOCUMENT FROM {self.target.sql} "
-            "WHERE COLLECTION_ID = ? AND NOT IS_DELETED AND DOCUMENT_ID > ? ORDER BY DOCUMENT_ID LIMIT ?"
+            "WHERE COLLECTION_ID = ? AND NOT IS_DELETED AND DOCUMENT_ID > ? "
+            f"ORDER BY DOCUMENT_ID LIMIT {KEYSET_PAGE_ROWS}"
         )
 
 

@@ -10,6 +10,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
+from mixpeek_local.engine import rules
 from mixpeek_snowflake.snowflake import tables as table_specs
 from mixpeek_snowflake.snowflake.ddl import create_table
 from mixpeek_snowflake.snowflake.identifiers import TableName
@@ -63,7 +64,7 @@ DOCUMENTED: dict[tuple[str, bool | None], str] = {
     ("write_run_labels", None): "run_id, synced_at, target, run_id, run_id",
     ("write_live_labels", None): "run_id, synced_at, target, run_id",
     ("write_staged_labels", None): "run_id, synced_at, target, run_id",
-    ("live_documents_after", None): "collection, after document id, limit",
+    ("live_documents_after", None): "collection, after document id",
 }
 
 
@@ -104,6 +105,19 @@ def test_placeholders_match_the_documented_params(method: str, argument: bool | 
         assert "deleted_at, last_synced_at, run_id, collection, run_id (, run_id when incremental)" in docstring
     else:
         assert f"Params: {names}" in docstring
+
+
+@pytest.mark.parametrize("name", sorted(every_statement()))
+def test_every_statement_keeps_the_rules_a_procedure_runs_under(name: str) -> None:
+    """One statement, no PUT/GET, no bound LIMIT, no named temporary object (mixpeek_local/engine/rules.py)."""
+    sql = every_statement()[name]
+    for check in (
+        rules.check_single_statement,
+        rules.check_no_put_get,
+        rules.check_no_limit_bind,
+        rules.check_no_named_temporary,
+    ):
+        check(sql)
 
 
 def test_texts_are_deterministic() -> None:
