@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from mixpeek_snowflake.snowflake.ddl import create_table
 from mixpeek_snowflake.snowflake.identifiers import TableName
 from mixpeek_snowflake.snowflake.tables import Column, TableSpec
+from mixpeek_snowflake.snowflake.timestamps import to_timestamp_ntz
+
+AT = to_timestamp_ntz("?")
 
 ENRICH_STATE = TableSpec(
     name="MIXPEEK_ENRICH_STATE",
@@ -94,7 +97,7 @@ class EnrichTables:
         source = (
             "SELECT ? AS COLLECTION_ID, ? AS MAPPING_ID, f.VALUE:document_id::VARCHAR AS DOCUMENT_ID, "
             "f.VALUE:key::VARCHAR AS KEY_VALUE, f.VALUE:hash::VARCHAR AS VALUES_HASH, ? AS SOURCE, "
-            f"? AS LAST_RUN_ID, TO_TIMESTAMP_NTZ(?) AS PUSHED_AT FROM {_ROWS}"
+            f"? AS LAST_RUN_ID, {AT} AS PUSHED_AT FROM {_ROWS}"
         )
         on = " AND ".join(f"{t}.{c} = s.{c}" for c in ("COLLECTION_ID", "MAPPING_ID", "DOCUMENT_ID"))
         updates = ", ".join(f"{c} = s.{c}" for c in _STATE_COLUMNS)
@@ -106,12 +109,12 @@ class EnrichTables:
 
     def expire_failures(self) -> str:
         """Params: cutoff timestamp. Deletes the failure rows recorded before it."""
-        return f"DELETE FROM {self.failures.sql} WHERE FAILED_AT < TO_TIMESTAMP_NTZ(?)"
+        return f"DELETE FROM {self.failures.sql} WHERE FAILED_AT < {AT}"
 
     def insert_failures(self) -> str:
         """Params: run_id, collection, source, failed_at, JSON array of {key, document_id, reason, update_data}."""
         return (
             f"INSERT INTO {self.failures.sql} (RUN_ID, COLLECTION_ID, SOURCE, FAILED_AT, KEY_VALUE, DOCUMENT_ID, "
-            "REASON, UPDATE_DATA) SELECT ?, ?, ?, TO_TIMESTAMP_NTZ(?), f.VALUE:key::VARCHAR, "
+            f"REASON, UPDATE_DATA) SELECT ?, ?, ?, {AT}, f.VALUE:key::VARCHAR, "
             f"f.VALUE:document_id::VARCHAR, f.VALUE:reason::VARCHAR, f.VALUE:update_data FROM {_ROWS}"
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+SQL_FORMAT = "YYYY-MM-DD HH24:MI:SS.FF6"
+
 
 def parse_timestamp(value: object) -> datetime | None:
     """An ISO-8601 string as naive UTC, or None when missing or malformed."""
@@ -31,3 +33,9 @@ def format_watermark(value: datetime) -> str:
 def utc_now() -> datetime:
     """The current time as naive UTC, the convention of every TIMESTAMP_NTZ column."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def to_timestamp_ntz(expression: str) -> str:
+    """SQL turning format_timestamp's text into TIMESTAMP_NTZ with an explicit format, whatever the caller's
+    TIMESTAMP_INPUT_FORMAT (https://docs.snowflake.com/en/sql-reference/functions/to_timestamp)."""
+    return f"TO_TIMESTAMP_NTZ({expression}, '{SQL_FORMAT}')"

@@ -19,7 +19,9 @@ from mixpeek_snowflake.snowflake.tables import (
     Column,
     TableSpec,
 )
+from mixpeek_snowflake.snowflake.timestamps import to_timestamp_ntz
 
+AT = to_timestamp_ntz("?")
 TYPED_NAMES = [c.name for c in TYPED_COLUMNS]
 RUN_COUNTERS = (
     "DOCUMENTS_SEEN",
@@ -115,7 +117,7 @@ class SyncTables:
         return (
             f"INSERT INTO {self.runs.sql} (RUN_ID, COLLECTION_ID, TARGET_TABLE, MODE, STATUS, DRY_RUN, STARTED_AT, "
             "OPTIONS, USER_NAME, ROLE_NAME, QUERY_ID) "
-            "SELECT ?, ?, ?, ?, 'RUNNING', ?, TO_TIMESTAMP_NTZ(?), PARSE_JSON(?), ?, ?, ?"
+            f"SELECT ?, ?, ?, ?, 'RUNNING', ?, {AT}, PARSE_JSON(?), ?, ?, ?"
         )
 
     def finish_run(self) -> str:
@@ -123,7 +125,7 @@ class SyncTables:
         definition JSON, run_id."""
         counters = ", ".join(f"{name} = ?" for name in RUN_COUNTERS)
         return (
-            f"UPDATE {self.runs.sql} SET STATUS = ?, FINISHED_AT = TO_TIMESTAMP_NTZ(?), COLLECTION_ID = ?, "
+            f"UPDATE {self.runs.sql} SET STATUS = ?, FINISHED_AT = {AT}, COLLECTION_ID = ?, "
             f"MODE = ?, {counters}, DURATION_SECONDS = ?, ERROR = ?, SUMMARY = PARSE_JSON(?), REASON = ?, "
             "DEFINITION = PARSE_JSON(?) WHERE RUN_ID = ?"
         )
@@ -132,9 +134,9 @@ class SyncTables:
         """Params: status, finished_at, error, collection, collection as given, target, run_id, lease holder,
         started before. Closes runs of the pair left RUNNING by a process that died."""
         return (
-            f"UPDATE {self.runs.sql} SET STATUS = ?, FINISHED_AT = TO_TIMESTAMP_NTZ(?), ERROR = ? "
+            f"UPDATE {self.runs.sql} SET STATUS = ?, FINISHED_AT = {AT}, ERROR = ? "
             "WHERE STATUS = 'RUNNING' AND COLLECTION_ID IN (?, ?) AND TARGET_TABLE = ? AND RUN_ID <> ? "
-            "AND (RUN_ID = ? OR NOT DRY_RUN OR STARTED_AT < TO_TIMESTAMP_NTZ(?))"
+            f"AND (RUN_ID = ? OR NOT DRY_RUN OR STARTED_AT < {AT})"
         )
 
     def ensure_state(self) -> str:
@@ -148,9 +150,9 @@ class SyncTables:
     def acquire_lease(self) -> str:
         """Params: run_id, expires_at, collection, target, now. Updates one row when the lease was free."""
         return (
-            f"UPDATE {self.state.sql} SET LEASE_RUN_ID = ?, LEASE_EXPIRES_AT = TO_TIMESTAMP_NTZ(?) "
+            f"UPDATE {self.state.sql} SET LEASE_RUN_ID = ?, LEASE_EXPIRES_AT = {AT} "
             "WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? "
-            "AND (LEASE_RUN_ID IS NULL OR LEASE_EXPIRES_AT < TO_TIMESTAMP_NTZ(?))"
+            f"AND (LEASE_RUN_ID IS NULL OR LEASE_EXPIRES_AT < {AT})"
         )
 
     def read_state(self, legacy: bool = False) -> str:
@@ -175,10 +177,7 @@ class SyncTables:
 
     def expire_rejects(self) -> str:
         """Params: collection, target, cutoff. Rejects of this pair older than the retention."""
-        return (
-            f"DELETE FROM {self.rejects.sql} WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? "
-            "AND REJECTED_AT < TO_TIMESTAMP_NTZ(?)"
-        )
+        return f"DELETE FROM {self.rejects.sql} WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? AND REJECTED_AT < {AT}"
 
     def count_target(self) -> str:
         """Every row of the target, deleted-flagged ones included. Params: none."""
@@ -189,7 +188,7 @@ class SyncTables:
         a lease that has not lapsed."""
         return (
             f"DELETE FROM {self.state.sql} WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? "
-            "AND (LEASE_RUN_ID IS NULL OR LEASE_EXPIRES_AT < TO_TIMESTAMP_NTZ(?))"
+            f"AND (LEASE_RUN_ID IS NULL OR LEASE_EXPIRES_AT < {AT})"
         )
 
     def release_lease(self) -> str:
@@ -204,8 +203,8 @@ class SyncTables:
         run_id. Records the target's row count, releases the lease."""
         return (
             f"UPDATE {self.state.sql} SET WATERMARK = ?, EVENTS_CURSOR = ?, LAST_RUN_ID = ?, "
-            "LAST_SUCCESS_AT = TO_TIMESTAMP_NTZ(?), "
-            "LAST_FULL_SYNC_AT = CASE WHEN ? THEN TO_TIMESTAMP_NTZ(?) ELSE LAST_FULL_SYNC_AT END, "
+            f"LAST_SUCCESS_AT = {AT}, "
+            f"LAST_FULL_SYNC_AT = CASE WHEN ? THEN {AT} ELSE LAST_FULL_SYNC_AT END, "
             f"DEFINITION = PARSE_JSON(?), TARGET_ROWS = (SELECT COUNT(*) FROM {self.target.sql}), "
             "TARGET_CREATED = ?, LEASE_RUN_ID = NULL, LEASE_EXPIRES_AT = NULL "
             "WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? AND LEASE_RUN_ID = ?"
@@ -250,7 +249,7 @@ class SyncTables:
         """Newest staged version of each document. Params: synced_at, run_id (synced_at, run_id, run_id)."""
         names = ", ".join(TYPED_NAMES)
         return (
-            f"SELECT {names}, TO_TIMESTAMP_NTZ(?) AS SYNCED_AT, ? AS SYNC_RUN_ID FROM {self.stage.sql} "
+            f"SELECT {names}, {AT} AS SYNCED_AT, ? AS SYNC_RUN_ID FROM {self.stage.sql} "
             f"WHERE RUN_ID = ? AND OP = 'U' {NEWEST_VERSION}"
         )
 
@@ -301,15 +300,15 @@ class SyncTables:
     def mark_deleted(self, full: bool) -> str:
         """Params: deleted_at, last_synced_at, run_id, collection, run_id (, run_id when incremental)."""
         return (
-            f"UPDATE {self.target.sql} SET IS_DELETED = TRUE, DELETED_AT = TO_TIMESTAMP_NTZ(?), "
-            f"LAST_SYNCED_AT = TO_TIMESTAMP_NTZ(?), LAST_RUN_ID = ? WHERE {self._gone(full)}"
+            f"UPDATE {self.target.sql} SET IS_DELETED = TRUE, DELETED_AT = {AT}, "
+            f"LAST_SYNCED_AT = {AT}, LAST_RUN_ID = ? WHERE {self._gone(full)}"
         )
 
     def keep_rejects(self) -> str:
         """Params: collection, target, rejected_at, run_id."""
         return (
             f"INSERT INTO {self.rejects.sql} (RUN_ID, COLLECTION_ID, TARGET_TABLE, DOCUMENT_ID, REASON, EXCERPT, "
-            f"REJECTED_AT) SELECT RUN_ID, ?, ?, DOCUMENT_ID, REASON, EXCERPT, TO_TIMESTAMP_NTZ(?) "
+            f"REJECTED_AT) SELECT RUN_ID, ?, ?, DOCUMENT_ID, REASON, EXCERPT, {AT} "
             f"FROM {self.stage.sql} WHERE RUN_ID = ? AND OP = 'R'"
         )
 
@@ -318,7 +317,7 @@ class SyncTables:
         return (
             f"INSERT INTO {self.stage.sql} (RUN_ID, OP, SEQ, DOCUMENT_ID, COLLECTION_ID, UPDATED_AT, LABELS) "
             "SELECT ?, 'L', ? + f.INDEX, f.VALUE:document_id::VARCHAR, f.VALUE:collection_id::VARCHAR, "
-            "TO_TIMESTAMP_NTZ(f.VALUE:updated_at::VARCHAR), f.VALUE:labels "
+            f"{to_timestamp_ntz('f.VALUE:updated_at::VARCHAR')}, f.VALUE:labels "
             "FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f"
         )
 
@@ -338,7 +337,7 @@ class SyncTables:
         return (
             f"INSERT INTO {self.taxonomies.sql} (TAXONOMY_ID, TAXONOMY_NAME, TAXONOMY_TYPE, FETCHED_AT) "
             "SELECT f.VALUE:taxonomy_id::VARCHAR, f.VALUE:taxonomy_name::VARCHAR, f.VALUE:taxonomy_type::VARCHAR, "
-            "TO_TIMESTAMP_NTZ(?) FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f"
+            f"{AT} FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f"
         )
 
     def clear_run_labels(self) -> str:
@@ -381,7 +380,7 @@ class SyncTables:
             f"INSERT INTO {self.labels.sql} ({', '.join(LABELS.column_names)}) "
             "SELECT e.DOCUMENT_ID, e.COLLECTION_ID, e.L:taxonomy_id::VARCHAR, x.TAXONOMY_NAME, "
             "e.L:node_id::VARCHAR, e.L:label::VARCHAR, e.L:score::FLOAT, e.L:rank::NUMBER(38,0), e.L:path, "
-            "e.UPDATED_AT, ?, TO_TIMESTAMP_NTZ(?), ? "
+            f"e.UPDATED_AT, ?, {AT}, ? "
             f"FROM (SELECT s.DOCUMENT_ID, s.COLLECTION_ID, s.UPDATED_AT, l.VALUE AS L FROM ({source}) s, "
             "LATERAL FLATTEN(INPUT => s.LABELS) l) e "
             f"LEFT JOIN {self.taxonomies.sql} x ON x.TAXONOMY_ID = e.L:taxonomy_id::VARCHAR{where}"
@@ -407,5 +406,5 @@ def _from_row(column: Column) -> str:
     if column.type == "VARIANT":
         return f"f.VALUE:{key}"
     if column.type == "TIMESTAMP_NTZ":
-        return f"TO_TIMESTAMP_NTZ(f.VALUE:{key}::VARCHAR)"
+        return to_timestamp_ntz(f"f.VALUE:{key}::VARCHAR")
     return f"f.VALUE:{key}::{column.type}"

@@ -19,6 +19,8 @@ from mixpeek_snowflake.sync.records import Reject, convert_page
 from mixpeek_snowflake.sync.statements import RUN_COUNTERS, SyncTables
 
 TARGET = TableName.parse("my_db$1._raw$.mixpeek_docs_v2")
+# The explicit format every text → TIMESTAMP_NTZ conversion carries, as sqlglot reads it.
+SQLGLOT_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 TABLES = SyncTables.beside(TARGET)
 ALL_COLUMNS = {c.name for spec in (DOCUMENTS, *BOOKKEEPING) for c in spec.columns}
 ALIASES = {"SYNCED_AT", "SYNC_RUN_ID", "INDEX", "VALUE", "L"}
@@ -109,7 +111,8 @@ def test_placeholders_match_the_documented_params(method: str, argument: bool | 
 
 @pytest.mark.parametrize("name", sorted(every_statement()))
 def test_every_statement_keeps_the_rules_a_procedure_runs_under(name: str) -> None:
-    """One statement, no PUT/GET, no bound LIMIT, no named temporary object (mixpeek_local/engine/rules.py)."""
+    """One statement, no PUT/GET, no bound LIMIT, no named temporary object, no text → timestamp conversion that a
+    caller's TIMESTAMP_INPUT_FORMAT would change (mixpeek_local/engine/rules.py)."""
     sql = every_statement()[name]
     for check in (
         rules.check_single_statement,
@@ -118,6 +121,7 @@ def test_every_statement_keeps_the_rules_a_procedure_runs_under(name: str) -> No
         rules.check_no_named_temporary,
     ):
         check(sql)
+    rules.check_timestamp_format(sql, "DD/MM/YYYY HH24:MI:SS")
 
 
 def test_texts_are_deterministic() -> None:
@@ -151,7 +155,7 @@ def test_only_fixed_literals_appear_in_dml() -> None:
         if key.startswith("create"):
             continue
         literals = {lit.this for lit in parse(sql).find_all(exp.Literal) if lit.is_string}
-        assert literals <= {"RUNNING", "U", "D", "R", "L"}, key
+        assert literals <= {"RUNNING", "U", "D", "R", "L", SQLGLOT_FORMAT}, key
 
 
 def test_statements_reference_only_known_columns() -> None:
@@ -258,7 +262,7 @@ def test_stage_documents_reads_exactly_the_keys_a_converted_row_carries() -> Non
     read = set(re.findall(r"f\.VALUE:(\w+)", sql))
     assert read == written
     assert "f.VALUE:document:metadata" in sql
-    assert "TO_TIMESTAMP_NTZ(f.VALUE:updated_at::VARCHAR)" in sql
+    assert "TO_TIMESTAMP_NTZ(f.VALUE:updated_at::VARCHAR, 'YYYY-MM-DD HH24:MI:SS.FF6')" in sql
     assert "FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f" in sql
     assert "VALUES" not in sql
 
@@ -281,7 +285,9 @@ def test_full_and_incremental_deletion_predicates() -> None:
 
 
 def test_lease_taken_only_when_free_or_lapsed_and_advanced_only_by_its_holder() -> None:
-    assert TABLES.acquire_lease().endswith("AND (LEASE_RUN_ID IS NULL OR LEASE_EXPIRES_AT < TO_TIMESTAMP_NTZ(?))")
+    assert TABLES.acquire_lease().endswith(
+        "AND (LEASE_RUN_ID IS NULL OR LEASE_EXPIRES_AT < TO_TIMESTAMP_NTZ(?, 'YYYY-MM-DD HH24:MI:SS.FF6'))"
+    )
     advance = TABLES.advance_state()
     assert advance.endswith("WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? AND LEASE_RUN_ID = ?")
     assert "LEASE_RUN_ID = NULL, LEASE_EXPIRES_AT = NULL" in advance

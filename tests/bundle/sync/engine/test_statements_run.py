@@ -331,19 +331,28 @@ def test_lease_is_held_by_one_run_until_it_lapses(harness: Harness) -> None:
     db.rows(tables.ensure_state(), key)
     db.rows(tables.ensure_state(), key)
     assert db.count(f"SELECT COUNT(*) FROM {tables.state.sql}") == 1
-    assert db.count(tables.acquire_lease(), ["run_1", "2026-02-01 01:00:00", *key, "2026-02-01 00:00:00"]) == 1
-    assert db.count(tables.acquire_lease(), ["run_2", "2026-02-01 01:30:00", *key, "2026-02-01 00:30:00"]) == 0
+    assert (
+        db.count(tables.acquire_lease(), ["run_1", "2026-02-01 01:00:00.000000", *key, "2026-02-01 00:00:00.000000"])
+        == 1
+    )
+    assert (
+        db.count(tables.acquire_lease(), ["run_2", "2026-02-01 01:30:00.000000", *key, "2026-02-01 00:30:00.000000"])
+        == 0
+    )
     assert db.first(tables.read_state(), key)[:4] == (None, None, "run_1", at("2026-02-01 01:00:00"))
     db.rows(tables.release_lease(), [*key, "run_2"])
     assert harness.state()["LEASE_RUN_ID"] == "run_1"
-    assert db.count(tables.acquire_lease(), ["run_2", "2026-02-01 02:00:00", *key, "2026-02-01 01:00:01"]) == 1
+    assert (
+        db.count(tables.acquire_lease(), ["run_2", "2026-02-01 02:00:00.000000", *key, "2026-02-01 01:00:01.000000"])
+        == 1
+    )
     assert harness.state()["LEASE_RUN_ID"] == "run_2"
 
 
 def test_only_the_lease_holder_advances_state(harness: Harness) -> None:
     tables, db, key = harness.tables, harness.db, harness.key
     db.rows(tables.ensure_state(), key)
-    db.count(tables.acquire_lease(), ["run_2", "2026-02-02 01:00:00", *key, T2])
+    db.count(tables.acquire_lease(), ["run_2", "2026-02-02 01:00:00.000000", *key, T2])
     lost = ["2026-01-05T10:00:00.000000Z", "evt_9", "run_1", T2, True, T2, "{}", "c1", *key, "run_1"]
     assert db.count(tables.advance_state(), lost) == 0
     assert harness.state()["WATERMARK"] is None
@@ -355,7 +364,7 @@ def test_only_the_lease_holder_advances_state(harness: Harness) -> None:
     assert (state["LEASE_RUN_ID"], state["LEASE_EXPIRES_AT"]) == (None, None)
     assert json.loads(state["DEFINITION"]) == {"namespace": "ns_1"} and state["TARGET_CREATED"] == "c1"
     assert state["TARGET_ROWS"] == harness.db.count(f"SELECT COUNT(*) FROM {tables.target.sql}")
-    db.count(tables.acquire_lease(), ["run_3", "2026-02-03 01:00:00", *key, T3])
+    db.count(tables.acquire_lease(), ["run_3", "2026-02-03 01:00:00.000000", *key, T3])
     incremental = ["2026-01-06T00:00:00.000000Z", "evt_12", "run_3", T3, False, T3, "{}", "c1", *key, "run_3"]
     assert db.count(tables.advance_state(), incremental) == 1
     state = harness.state()
