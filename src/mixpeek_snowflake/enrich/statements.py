@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from mixpeek_snowflake.snowflake.ddl import create_table
 from mixpeek_snowflake.snowflake.identifiers import TableName
 from mixpeek_snowflake.snowflake.tables import Column, TableSpec
-from mixpeek_snowflake.snowflake.timestamps import to_timestamp_ntz
-
-AT = to_timestamp_ntz("?")
+from mixpeek_snowflake.snowflake.timestamps import BOUND_TIMESTAMP as AT
 
 ENRICH_STATE = TableSpec(
     name="MIXPEEK_ENRICH_STATE",

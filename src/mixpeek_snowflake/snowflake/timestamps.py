@@ -39,3 +39,6 @@ def to_timestamp_ntz(expression: str) -> str:
     """SQL turning format_timestamp's text into TIMESTAMP_NTZ with an explicit format, whatever the caller's
     TIMESTAMP_INPUT_FORMAT (https://docs.snowflake.com/en/sql-reference/functions/to_timestamp)."""
     return f"TO_TIMESTAMP_NTZ({expression}, '{SQL_FORMAT}')"
+
+
+BOUND_TIMESTAMP = to_timestamp_ntz("?")

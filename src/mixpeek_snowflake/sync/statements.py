@@ -19,9 +19,9 @@ from mixpeek_snowflake.snowflake.tables import (
     Column,
     TableSpec,
 )
+from mixpeek_snowflake.snowflake.timestamps import BOUND_TIMESTAMP as AT
 from mixpeek_snowflake.snowflake.timestamps import to_timestamp_ntz
 
-AT = to_timestamp_ntz("?")
 TYPED_NAMES = [c.name for c in TYPED_COLUMNS]
 RUN_COUNTERS = (
     "DOCUMENTS_SEEN",
