@@ -63,7 +63,7 @@ def _edges(package: str) -> list[tuple[str, str, str]]:
     edges = []
     for path in sorted((SRC / package).rglob("*.py")):
         unit = _unit(_module_name(path))
-        edges += [(str(path.relative_to(SRC)), unit, imported) for imported in _imports(path)]
+        edges += [(str(path.relative_to(SRC)), unit, imported) for imported in sorted(_imports(path))]
     return edges
 
 
