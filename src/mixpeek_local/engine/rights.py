@@ -33,7 +33,7 @@ def _names(values: Iterable[str]) -> frozenset[str]:
     return frozenset(v.upper() for v in values)
 
 
-def _table_names(tree: exp.Expression) -> list[str]:
+def _table_names(tree: Any) -> list[str]:
     ctes = {cte.alias_or_name.upper() for cte in tree.find_all(exp.CTE)}
     found = []
     for table in tree.find_all(exp.Table):
