@@ -39,11 +39,11 @@ def redact_fragments(text: str, secret: str, minimum: int = MIN_FRAGMENT) -> str
 
 
 _PROTECTED: list[str] = []
-MAX_PROTECTED = 8
+MAX_PROTECTED = 1
 
 
 def protect(secret: str) -> None:
-    """Remember a secret (the API key) so that every bundle error and log record redacts its fragments."""
+    """Remember the API key of the latest client: every bundle error and log record from now on redacts its fragments."""
     if secret and secret not in _PROTECTED:
         _PROTECTED.append(secret)
         del _PROTECTED[:-MAX_PROTECTED]
