@@ -43,7 +43,7 @@ MAX_PROTECTED = 1
 
 
 def protect(secret: str) -> None:
-    """Remember the API key of the latest client: every bundle error and log record from now on redacts its fragments."""
+    """Remember the latest client's API key: every bundle error and log record from now on redacts its fragments."""
     if secret and secret not in _PROTECTED:
         _PROTECTED.append(secret)
         del _PROTECTED[:-MAX_PROTECTED]
