@@ -241,11 +241,20 @@ NEW_TARGET_HINT = (
 )
 
 
-def check_new_target(run: Runner, home_schema_sql: str, display: str, argument: str) -> None:
-    """Refuse a documents table that does not exist yet while governance is deployed in the bundle schema.
+PROCEDURE_SCHEMA = "SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()"
+
+
+def check_new_target(run: Runner, display: str, argument: str) -> None:
+    """Refuse a documents table that does not exist yet while governance is deployed in the bundle schema (the
+    current schema of an owner's-rights procedure).
 
     Only inside Snowflake (the local engine has no policies). With no masking policy in the bundle schema (Standard
     Edition, or make deploy GOVERNANCE=0) nothing is masked anywhere, so a new table bypasses nothing.
     """
-    if inside_snowflake() and _governance_deployed(run, home_schema_sql):
+    if not inside_snowflake():
+        return
+    found = run(PROCEDURE_SCHEMA, [])
+    database, schema = (str(found[0][0]), str(found[0][1])) if found else ("", "")
+    home = ".".join('"' + part.replace('"', '""') + '"' for part in (database, schema))
+    if _governance_deployed(run, home):
         raise InvalidArgument(argument, f"{display} does not exist and would not be governed; {NEW_TARGET_HINT}")

@@ -10,11 +10,11 @@ from mixpeek_snowflake.errors import InvalidArgument
 from mixpeek_snowflake.snowflake.database import Database
 from mixpeek_snowflake.snowflake.identifiers import quote
 from mixpeek_snowflake.snowflake.tables import BOOKKEEPING, DOCUMENTS
-from mixpeek_snowflake.sync.statements import CURRENT_CONTEXT, SyncTables
+from mixpeek_snowflake.sync.statements import SyncTables
 
 # The enrichment's tables (mixpeek_snowflake.enrich.statements), named here because capabilities never import each
 # other; tests/bundle/sync checks the two lists agree.
-ENRICH_TABLES = ("MIXPEEK_ENRICH_STATE", "MIXPEEK_ENRICH_FAILURES")
+ENRICH_TABLES = ("MIXPEEK_ENRICH_STATE", "MIXPEEK_ENRICH_FAILURES", "MIXPEEK_INBOX")
 BUNDLE_TABLES = frozenset({spec.name for spec in BOOKKEEPING} | set(ENRICH_TABLES))
 TARGET_COLUMNS = frozenset({"DOCUMENT_ID", "CONTENT_HASH", "IS_DELETED", "LAST_RUN_ID"})
 BASE_TABLE = "BASE TABLE"
@@ -93,8 +93,7 @@ def refuse_ungoverned(db: Database, tables: SyncTables, facts: SchemaFacts) -> N
         schema = f"{database}.{quote(target.schema or '')}"
         check_governed(db.rows, database, schema, target.sql, target.display, "target_table")
         return
-    home = db.first(CURRENT_CONTEXT) or ("", "")
-    check_new_target(db.rows, f"{quote(str(home[0]))}.{quote(str(home[1]))}", target.display, "target_table")
+    check_new_target(db.rows, target.display, "target_table")
 
 
 def _refuse_foreign_target(facts: SchemaFacts, tables: SyncTables) -> None:
