@@ -168,8 +168,13 @@ def owner_session(session: Any) -> Any:
 
 def prepare_inbox(session: Any, inbox: EnrichInbox) -> None:
     """Outside Snowflake create the inbox as the owner (inside, the deploy did: callers may only INSERT)."""
-    if not runtime.inside_snowflake():
-        Database(owner_session(session)).rows(inbox.creation())
+    if runtime.inside_snowflake():
+        return
+    owner = Database(owner_session(session))
+    try:
+        owner.rows(inbox.probe())
+    except Exception:
+        owner.rows(inbox.creation())
 
 
 def push(session: Any, home: tuple[str, str], token: str) -> dict[str, Any]:

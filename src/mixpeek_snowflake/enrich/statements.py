@@ -150,6 +150,10 @@ class EnrichInbox:
         """CREATE TRANSIENT TABLE IF NOT EXISTS (the deploy creates it; the owner's side creates it locally)."""
         return create_table(ENRICH_INBOX, self.table)
 
+    def probe(self) -> str:
+        """Fails when the inbox does not exist yet."""
+        return f"SELECT 1 FROM {self.table.sql} LIMIT 1"
+
     def insert(self) -> str:
         """Params: token, created_at, JSON array of {seq, item}. Needs INSERT only, as a caller has."""
         return (
