@@ -3,7 +3,7 @@
 `CallerSession(session, readable={"PRICES"}, insertable={"MIXPEEK_INBOX"})` is the session a caller's-rights
 procedure gets: every statement is parsed and refused, as Snowflake refuses it ("Object … does not exist or not
 authorized"), when it reads a table or view outside `readable`, inserts outside `insertable`, or is anything but a
-query or an INSERT. Its `owner_session` is the owner's side (owner's rights: everything), recording what it runs.
+query, an INSERT or transaction control. Its `owner_session` is the owner's side (owner's rights: everything), recording what it runs.
 """
 
 from __future__ import annotations
@@ -78,6 +78,8 @@ class CallerSession(Recorder):
     def check(self, query: str) -> None:
         """NotAuthorized unless every object the statement uses is one the caller may use that way."""
         tree = sqlglot.parse_one(query, read="snowflake")
+        if isinstance(tree, exp.Transaction | exp.Commit | exp.Rollback):
+            return
         if isinstance(tree, exp.Insert):
             target = tree.find(exp.Table)
             name = ".".join(p.name for p in target.parts).upper() if target is not None else "?"

@@ -86,8 +86,8 @@ def hand_over(
 ) -> int:
     """Read the source with the caller's session and write its grouped rows, then the request, under the token.
 
-    The request row comes last: a read that fails leaves no request, and the owner's side pushes nothing for it.
-    Returns the number of source rows read.
+    The request row comes last, and all of it commits at once (a caller with AUTOCOMMIT off holds no open transaction
+    when it calls the push): a read that fails leaves nothing. Returns the number of source rows read.
     """
     read = 0
 
@@ -100,22 +100,23 @@ def hand_over(
     stamp = format_timestamp(now)
     batches = RowBatches(MAX_BIND_CHARS)
     keys = 0
-    for keys, row in enumerate(grouped_rows(counted(), plan), start=1):
-        item = json.dumps({"seq": keys, "item": row_item(row)}, separators=(",", ":"))
-        for chunk, _count in batches.add([item]):
+    with db.transaction():
+        for keys, row in enumerate(grouped_rows(counted(), plan), start=1):
+            item = json.dumps({"seq": keys, "item": row_item(row)}, separators=(",", ":"))
+            for chunk, _count in batches.add([item]):
+                db.rows(inbox.insert(), [token, stamp, chunk])
+        header = {
+            "collection_id": arguments.collection_id,
+            "source": arguments.source,
+            "key_column": arguments.key_column,
+            "options": _options_json(arguments.options),
+            "columns": [column_item(c) for c in columns],
+            "rows_read": read,
+            "keys": keys,
+        }
+        tail = batches.add([json.dumps({"seq": HEADER, "item": header}, separators=(",", ":"), default=str)])
+        for chunk, _count in tail + batches.flush():
             db.rows(inbox.insert(), [token, stamp, chunk])
-    header = {
-        "collection_id": arguments.collection_id,
-        "source": arguments.source,
-        "key_column": arguments.key_column,
-        "options": _options_json(arguments.options),
-        "columns": [column_item(c) for c in columns],
-        "rows_read": read,
-        "keys": keys,
-    }
-    tail = batches.add([json.dumps({"seq": HEADER, "item": header}, separators=(",", ":"), default=str)])
-    for chunk, _count in tail + batches.flush():
-        db.rows(inbox.insert(), [token, stamp, chunk])
     return read
 
 
@@ -160,9 +161,10 @@ def waiting_rows(db: Database, inbox: EnrichInbox, token: str, keys: int) -> Ite
 
 
 def clear(db: Database, inbox: EnrichInbox, token: str, now: datetime) -> None:
-    """Delete the run's rows, and any a run that never reached its push left more than a day ago."""
-    db.rows(inbox.clear(), [token])
-    db.rows(inbox.expire(), [format_timestamp(now - LEFTOVER_AGE)])
+    """Delete the run's rows, and any a run that never reached its push left more than a day ago, in one commit."""
+    with db.transaction():
+        db.rows(inbox.clear(), [token])
+        db.rows(inbox.expire(), [format_timestamp(now - LEFTOVER_AGE)])
 
 
 def rows_source(db: Database, inbox: EnrichInbox, token: str, keys: int) -> Callable[[], Iterable[SourceRow]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from mixpeek_local.engine import strict
 from mixpeek_local.engine.rights import CallerSession
 from mixpeek_snowflake.enrich.engine import EnrichmentFailed
 from mixpeek_snowflake.errors import InvalidArgument
@@ -82,3 +83,13 @@ def test_the_push_needs_the_token_and_finds_nothing_without_a_hand_over(session,
     ).collect()
     assert enrich_mixpeek_push(session, "0" * 32)["status"] == "NOTHING_WAITING"
     assert batch_posts(emulator) == [] and emulator.requests == []
+
+
+@pytest.mark.parametrize("autocommit", [True, False])
+def test_the_hand_over_holds_under_the_strict_engine(session, emulator, store, tables, doc_ids, rows_of, autocommit):
+    summary = strict.call(
+        enrich_mixpeek_documents, session, COLLECTION, "PRICES", "DOC_ID", caller=strict.Caller(autocommit=autocommit)
+    )
+    assert (summary["rows_read"], summary["sent"]) == (3, 3)
+    assert store.get_document(COLLECTION, doc_ids[2])["metadata"]["sf_price"] == 2.5
+    assert rows_of("SELECT COUNT(*) AS N FROM MIXPEEK_INBOX") == [{"N": 0}]
