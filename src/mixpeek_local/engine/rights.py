@@ -3,7 +3,8 @@
 `CallerSession(session, readable={"PRICES"}, insertable={"MIXPEEK_INBOX"})` is the session a caller's-rights
 procedure gets: every statement is parsed and refused, as Snowflake refuses it ("Object … does not exist or not
 authorized"), when it reads a table or view outside `readable`, inserts outside `insertable`, or is anything but a
-query, an INSERT or transaction control. Its `owner_session` is the owner's side (owner's rights: everything), recording what it runs.
+query, an INSERT or transaction control. Its `owner_session` is the owner's side (owner's rights: everything),
+recording what it runs.
 """
 
 from __future__ import annotations
