@@ -14,11 +14,11 @@ from mixpeek_snowflake.enrich.engine import Enrichment, EnrichmentFailed
 from mixpeek_snowflake.enrich.handoff import Arguments, check_token, clear, hand_over, new_token, receive, rows_source
 from mixpeek_snowflake.enrich.source import describe, plan_source
 from mixpeek_snowflake.enrich.statements import CURRENT_CONTEXT, EnrichInbox
-from mixpeek_snowflake.errors import MixpeekSnowflakeError
+from mixpeek_snowflake.errors import InvalidArgument, MixpeekSnowflakeError
 from mixpeek_snowflake.mixpeek.client import DEFAULT_BASE_URL, MixpeekClient
 from mixpeek_snowflake.snowflake import runtime
 from mixpeek_snowflake.snowflake.database import Database
-from mixpeek_snowflake.snowflake.identifiers import TableName
+from mixpeek_snowflake.snowflake.identifiers import TableName, validate_part
 from mixpeek_snowflake.snowflake.timestamps import utc_now
 from mixpeek_snowflake.sync.engine import Sync
 from mixpeek_snowflake.sync.label_refresh import LabelRefresh
@@ -148,8 +148,10 @@ def enrich_mixpeek_push(session: Any, token: str) -> dict[str, Any]:
 def bundle_home(session: Any, bundle_schema: str) -> tuple[str, str]:
     """The bundle's DATABASE.SCHEMA: deploy's argument inside Snowflake; outside, the owner session's schema."""
     if runtime.inside_snowflake():
-        parts = TableName.parse(f"{bundle_schema}.X", "bundle_schema")
-        return str(parts.database), str(parts.schema)
+        parts = bundle_schema.split(".") if isinstance(bundle_schema, str) else []
+        if len(parts) != 2:
+            raise InvalidArgument("bundle_schema", f"{bundle_schema!r} is not allowed; expected DATABASE.SCHEMA")
+        return validate_part(parts[0], "bundle_schema"), validate_part(parts[1], "bundle_schema")
     return own_schema(Database(owner_session(session)))
 
 

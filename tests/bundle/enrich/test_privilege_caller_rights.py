@@ -6,10 +6,13 @@ tables it is given and INSERT only into the inbox; its owner_session (owner's ri
 
 from __future__ import annotations
 
+import types
+
 import pytest
 
 from mixpeek_local.engine import strict
 from mixpeek_local.engine.rights import CallerSession
+from mixpeek_snowflake import procedures
 from mixpeek_snowflake.enrich.engine import EnrichmentFailed
 from mixpeek_snowflake.errors import InvalidArgument
 from mixpeek_snowflake.procedures import enrich_mixpeek_documents, enrich_mixpeek_push
@@ -93,3 +96,26 @@ def test_the_hand_over_holds_under_the_strict_engine(session, emulator, store, t
     assert (summary["rows_read"], summary["sent"]) == (3, 3)
     assert store.get_document(COLLECTION, doc_ids[2])["metadata"]["sf_price"] == 2.5
     assert rows_of("SELECT COUNT(*) AS N FROM MIXPEEK_INBOX") == [{"N": 0}]
+
+
+class Recording:
+    """A session inside Snowflake, as the caller's-rights side sees it: records statements, answers the nested CALL."""
+
+    def __init__(self):
+        self.calls = []
+
+    def sql(self, query, params=None):
+        self.calls.append((query, params))
+        return types.SimpleNamespace(collect=lambda: [('{"status": "SUCCEEDED"}',)])
+
+
+def test_inside_snowflake_the_push_is_a_nested_call_with_the_token_bound(monkeypatch):
+    monkeypatch.setattr(procedures.runtime, "inside_snowflake", lambda: True)
+    session = Recording()
+    home = procedures.bundle_home(session, "mixpeek.core")
+    assert home == ("MIXPEEK", "CORE") and session.calls == []
+    assert procedures.push(session, home, "ab" * 16) == {"status": "SUCCEEDED"}
+    assert session.calls == [('CALL "MIXPEEK"."CORE"."ENRICH_MIXPEEK_PUSH"(?)', ["ab" * 16])]
+    for bad in ("core", "a.b.c", "x;DROP TABLE t"):
+        with pytest.raises(InvalidArgument, match=r"^invalid bundle_schema: "):
+            procedures.bundle_home(session, bad)
