@@ -164,3 +164,13 @@ CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_E
   UPDATE_DATA VARIANT COMMENT 'The JSON type of each dotted key of the refused update, never its value',
   FAILED_AT TIMESTAMP_NTZ NOT NULL COMMENT 'When (UTC)'
 ) COMMENT = 'Rows and documents an enrichment run could not push, with the reason; the rest of the run went on';
+
+-- enrich_mixpeek_documents (caller's rights) hands the rows it read as its caller to enrich_mixpeek_push (owner's
+-- rights) through this table: callers get INSERT only (sql/90_grants.sql), ITEM is masked (sql/50_governance.sql),
+-- and each run deletes its rows. The procedure cannot create it as a caller, so it must exist before the first run.
+CREATE TRANSIENT TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INBOX (
+  TOKEN VARCHAR NOT NULL COMMENT 'Random secret of one run; never written anywhere a caller can read',
+  SEQ NUMBER(38,0) NOT NULL COMMENT '0: the request; 1…n: the rows grouped by key, in key order',
+  ITEM VARIANT COMMENT 'The request (SEQ 0) or one key''s row: key, update_data, row number, problem',
+  CREATED_AT TIMESTAMP_NTZ COMMENT 'When the caller wrote it (UTC)'
+) COMMENT = 'Rows a caller''s-rights enrich_mixpeek_documents read as its caller, waiting for the owner''s-rights push; callers may INSERT only, and each run deletes its own rows';

@@ -3,22 +3,23 @@
 -- `snow snowpark deploy` replaces procedures and functions WITH COPY GRANTS, so these grants survive upgrades.
 USE ROLE <% ctx.env.owner_role %>;
 
--- Every procedure is owner's rights: it runs as the owner role with the bundle's integration and secret, which the
--- owner may use (USAGE, READ) but does not own (SECURITYADMIN and ACCOUNTADMIN do, steps 3-5).
--- enrich_mixpeek_documents reads its source (a table, a view or a SELECT query) as the owner role, so whoever may
--- call it can push into Mixpeek metadata anything the owner role can SELECT. Grant the owner role SELECT only on
--- the tables meant for Mixpeek, one by one, e.g.
---   GRANT SELECT ON TABLE SALES.PUBLIC.PRODUCT_PRICES TO ROLE <% ctx.env.owner_role %>;
--- never on FUTURE or ALL tables of a schema, and mind that the owner role already reads the bundle's own tables
--- unmasked and unfiltered by row access.
+-- Every procedure but enrich_mixpeek_documents is owner's rights: it runs as the owner role with the bundle's
+-- integration and secret, which the owner may use (USAGE, READ) but does not own (SECURITYADMIN and ACCOUNTADMIN do,
+-- steps 3-5). enrich_mixpeek_documents runs with the caller's rights and holds neither: it reads its source (a table,
+-- a view or a SELECT query) as the caller, through the caller's masking and row access policies, so it can read only
+-- what the caller could SELECT anyway, and hands the rows to enrich_mixpeek_push (owner's rights) through
+-- MIXPEEK_INBOX, where callers may INSERT but not SELECT. The owner role needs SELECT on no source table: grant it none.
 GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.sync_mixpeek_collection(VARCHAR, VARCHAR, VARCHAR, VARIANT)
   TO ROLE <% ctx.env.operator_role %>;
 GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.refresh_mixpeek_labels(VARCHAR, VARCHAR, VARIANT)
   TO ROLE <% ctx.env.operator_role %>;
 GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.reset_mixpeek_sync(VARCHAR, VARCHAR)
   TO ROLE <% ctx.env.operator_role %>;
-GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.enrich_mixpeek_documents(VARCHAR, VARCHAR, VARCHAR, VARIANT)
+GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.enrich_mixpeek_documents(VARCHAR, VARCHAR, VARCHAR, VARIANT, VARCHAR)
   TO ROLE <% ctx.env.operator_role %>;
+GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.enrich_mixpeek_push(VARCHAR)
+  TO ROLE <% ctx.env.operator_role %>;
+GRANT INSERT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INBOX TO ROLE <% ctx.env.operator_role %>;
 GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.create_mixpeek_views(VARCHAR, VARIANT)
   TO ROLE <% ctx.env.operator_role %>;
 

@@ -10,7 +10,8 @@ DROP TASK IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.full_
 DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.sync_mixpeek_collection(VARCHAR, VARCHAR, VARCHAR, VARIANT);
 DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.refresh_mixpeek_labels(VARCHAR, VARCHAR, VARIANT);
 DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.reset_mixpeek_sync(VARCHAR, VARCHAR);
-DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.enrich_mixpeek_documents(VARCHAR, VARCHAR, VARCHAR, VARIANT);
+DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.enrich_mixpeek_documents(VARCHAR, VARCHAR, VARCHAR, VARIANT, VARCHAR);
+DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.enrich_mixpeek_push(VARCHAR);
 DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.create_mixpeek_views(VARCHAR, VARIANT);
 DROP FUNCTION IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.mixpeek_search(VARCHAR, VARIANT, VARIANT);
 DROP STAGE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.stage %>;

@@ -77,6 +77,7 @@ DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_DOCUMEN
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_TAXONOMIES;
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_STATE;
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_FAILURES;
+DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INBOX;
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.entitlements_table %>;
 
 DROP ROW ACCESS POLICY IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %>;

@@ -232,3 +232,29 @@ def check_governed(
     if missing and _governance_deployed(run, schema_sql):
         problem = f"{display} is not governed: no masking policy on {', '.join(missing)}; {GOVERNANCE_HINT}"
         raise InvalidArgument(argument, problem)
+
+
+NEW_TARGET_HINT = (
+    "a table the sync creates carries no masking policy, so while the bundle schema holds its masking policies a new "
+    "target is refused: sync into the bundle's target_table, or create the table with the documents columns and "
+    "attach the bundle's masking policies to SOURCE_URL, METADATA and DOCUMENT first (sql/50_governance.sql)"
+)
+
+
+PROCEDURE_SCHEMA = "SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()"
+
+
+def check_new_target(run: Runner, display: str, argument: str) -> None:
+    """Refuse a documents table that does not exist yet while governance is deployed in the bundle schema (the
+    current schema of an owner's-rights procedure).
+
+    Only inside Snowflake (the local engine has no policies). With no masking policy in the bundle schema (Standard
+    Edition, or make deploy GOVERNANCE=0) nothing is masked anywhere, so a new table bypasses nothing.
+    """
+    if not inside_snowflake():
+        return
+    found = run(PROCEDURE_SCHEMA, [])
+    database, schema = (str(found[0][0]), str(found[0][1])) if found else ("", "")
+    home = ".".join('"' + part.replace('"', '""') + '"' for part in (database, schema))
+    if _governance_deployed(run, home):
+        raise InvalidArgument(argument, f"{display} does not exist and would not be governed; {NEW_TARGET_HINT}")

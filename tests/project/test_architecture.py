@@ -9,7 +9,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 CAPABILITIES = ("sync", "enrich", "views", "search")
-BASE = ("errors", "arguments")
+BASE = ("errors", "arguments", "logfilter")
 SIDES = ("mixpeek", "snowflake")
 HANDLERS = ("procedures", "functions")
 LOCAL_FOUNDATIONS = ("emulator", "engine")
@@ -18,7 +18,8 @@ LOCAL_FOUNDATIONS = ("emulator", "engine")
 BUNDLE_RULES = {
     "errors": set(),
     "arguments": {"errors"},
-    "mixpeek": {"errors"},
+    "logfilter": {"errors"},
+    "mixpeek": {"errors", "logfilter"},
     "snowflake": {"errors"},
     **{capability: {*BASE, *SIDES} for capability in CAPABILITIES},
     **{handler: {*BASE, *SIDES, *CAPABILITIES, *HANDLERS} for handler in HANDLERS},

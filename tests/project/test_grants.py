@@ -185,7 +185,10 @@ def test_the_operator_may_call_every_procedure_and_operate_every_task(
         "SELECT",
         "OPERATE",
         "MONITOR",
+        "INSERT",
     }
+    inserts = {g.name for g in granted if g.grantee == operator and "INSERT" in g.privileges}
+    assert inserts == {f"{_schema(env)}.MIXPEEK_INBOX"}, "the caller's-rights enrich hands rows over, reading none"
 
 
 def test_the_reader_may_select_every_table_and_use_every_function(

@@ -62,6 +62,7 @@ class Enrichment:
         plan: SourcePlan,
         *,
         clock: Callable[[], datetime] = utc_now,
+        source_rows: Callable[[], Iterable[SourceRow]] | None = None,
     ) -> None:
         self.db = db
         self.client = client
@@ -76,6 +77,7 @@ class Enrichment:
         self.tables: EnrichTables | None = None
         self._has_state = False
         self._timer = time.monotonic()
+        self.source_rows = source_rows
 
     def run(self) -> dict[str, Any]:
         """Push every changed row; return the summary, or raise EnrichmentFailed saying what was kept."""
@@ -129,7 +131,7 @@ class Enrichment:
             yield row
 
     def _batches(self) -> Iterator[list[SourceRow]]:
-        rows = grouped_rows(self._rows(), self.plan)
+        rows = iter(self.source_rows()) if self.source_rows else grouped_rows(self._rows(), self.plan)
         while batch := list(islice(rows, self.options.batch_size)):
             yield batch
 
