@@ -24,6 +24,7 @@ DECLARED = {
     "enrich_mixpeek_documents": "procedure",
     "create_mixpeek_views": "procedure",
     "mixpeek_search": "function",
+    "ingest_stage_files": "procedure",
 }
 DISTRIBUTION_OF = {"requests": "requests", "snowflake": "snowflake-snowpark-python"}
 
