@@ -32,6 +32,8 @@ _PART = r'(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)'
 _REFERENCE = re.compile(rf"@({_PART}(?:\.{_PART}){{0,2}})")
 _DIRECTORY = re.compile(rf"\bDIRECTORY\s*\(\s*@({_PART}(?:\.{_PART}){{0,2}})\s*\)", re.IGNORECASE)
 _PRESIGNED = re.compile(r"\bGET_PRESIGNED_URL\s*\(", re.IGNORECASE)
+_LITERAL = re.compile(r"'(?:[^'\\]|\\.|'')*'")
+_HIDDEN = re.compile("\x00([0-9]+)\x00")
 _REFRESH = re.compile(
     rf"^\s*ALTER\s+STAGE\s+(?:IF\s+EXISTS\s+)?@?({_PART}(?:\.{_PART}){{0,2}})\s+REFRESH\s*;?\s*$", re.I
 )
@@ -76,22 +78,20 @@ def _literal(text: str) -> str:
 
 def _arguments(text: str, start: int) -> tuple[list[str], int]:
     """The top-level arguments of the call whose '(' is at start, and the index after its ')'."""
-    depth, quoted = 0, False
+    depth = 0
     current: list[str] = []
     found: list[str] = []
     for index in range(start, len(text)):
         char = text[index]
-        if char == "'":
-            quoted = not quoted
-        elif not quoted and char == "(":
+        if char == "(":
             depth += 1
             if depth == 1:
                 continue
-        elif not quoted and char == ")":
+        elif char == ")":
             depth -= 1
             if depth == 0:
                 return [*found, "".join(current).strip()], index + 1
-        elif not quoted and char == "," and depth == 1:
+        elif char == "," and depth == 1:
             found.append("".join(current).strip())
             current = []
             continue
@@ -288,7 +288,21 @@ class StagedSession:
         row = self.session.sql("SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()").collect()[0]
         return str(row[0]), str(row[1])
 
-    def _rewrite(self, query: str) -> str:
+    def _rewrite(self, text: str) -> str:
+        """The statement with its stage functions replaced; string literals are left alone."""
+        literals: list[str] = []
+
+        def hide(match: re.Match[str]) -> str:
+            literals.append(match.group(0))
+            return f"\x00{len(literals) - 1}\x00"
+
+        masked = _LITERAL.sub(hide, text)
+        if "@" not in masked:
+            return text
+        rewritten = self._rewrite_code(masked, lambda code: _HIDDEN.sub(lambda m: literals[int(m.group(1))], code))
+        return _HIDDEN.sub(lambda m: literals[int(m.group(1))], rewritten)
+
+    def _rewrite_code(self, query: str, shown: Callable[[str], str]) -> str:
         context = self._context()
         query = _DIRECTORY.sub(lambda m: self.stages.directory_sql(self.stages.resolve(m.group(1), context)), query)
         out, position = [], 0
@@ -296,7 +310,7 @@ class StagedSession:
             if match.start() < position:
                 continue
             arguments, end = _arguments(query, match.end() - 1)
-            reference = _REFERENCE.fullmatch(arguments[0].strip("'")) if arguments else None
+            reference = _REFERENCE.fullmatch(shown(arguments[0]).strip("'")) if arguments else None
             if reference is None or len(arguments) not in (2, 3):
                 raise SnowparkSQLException("SQL compilation error: GET_PRESIGNED_URL(@stage, path[, expiration])")
             expiry = int(arguments[2]) if len(arguments) == 3 and arguments[2].isdigit() else DEFAULT_EXPIRY

@@ -236,9 +236,8 @@ class Ingestion:
         for file, error in self._prepared(chunk, outgoing):
             self.counts.failed += 1
             rows[file.path] = self._row(file, None, state.FAILED, error, sent=False)
-        options = self.request.options
         stage = self.tables.stage.display
-        outcomes = api.create_objects(self._client(), self.request.bucket_id, stage, outgoing, options.blob_property)
+        outcomes = api.create_objects(self._client(), self.request.bucket_id, stage, outgoing)
         outgoing.clear()
         self.live_urls = []
         by_path = {file.path: (file, stored) for file, stored in chunk}
@@ -273,7 +272,8 @@ class Ingestion:
                 )
             else:
                 key = state.idempotency_key(stage, file.path, file.checksum)
-                outgoing.append(api.Outgoing(file.path, file.checksum, kind, key, url))
+                prop = self.request.options.blob_property or kind
+                outgoing.append(api.Outgoing(file.path, file.checksum, prop, kind, key, url))
         return refused
 
     def _presigned(self, paths: list[str]) -> dict[str, str]:
@@ -337,8 +337,9 @@ class Ingestion:
             "collection": None,
             "status": status,
             "error": error,
-            "sent": sent,
-            "gone": False,
+            "first_sent": self.now_text() if sent else None,
+            "last_sent": self.now_text() if sent else None,
+            "seen": self.now_text(),
         }
 
     def _remove(self, removed: list[StoredFile]) -> None:
@@ -354,11 +355,10 @@ class Ingestion:
                 status = row.status if error else state.REMOVED
                 self.counts.failed += int(error is not None)
                 self.counts.deleted += int(error is None)
-            gone: dict[str, Any] = {"path": row.path, "checksum": row.checksum, "object_id": row.object_id}
-            rows.append(gone | {"status": status, "error": error, "sent": False, "gone": True})
-        self._record(rows)
+            rows.append({"path": row.path, "status": status, "error": error})
+        if rows:
+            self.write(self.tables.record_gone(), [*self._key(), self.run_id, json.dumps(rows)])
 
     def _record(self, rows: list[dict[str, Any]]) -> None:
         if rows:
-            params = [*self._key(), self.run_id, self.now_text(), json.dumps(rows)]
-            self.write(self.tables.record_files(), params)
+            self.write(self.tables.record_files(), [*self._key(), self.run_id, json.dumps(rows)])

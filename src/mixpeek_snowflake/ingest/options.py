@@ -41,7 +41,7 @@ class IngestOptions:
     base_url: str | None = None
     lease_seconds: int = 3600
     batch_size: int = MAX_BATCH_OBJECTS
-    blob_property: str = "content"
+    blob_property: str | None = None
     blob_type: str | None = None
 
 

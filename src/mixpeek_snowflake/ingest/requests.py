@@ -21,10 +21,12 @@ _URL = re.compile(r"(?i)\b(?:https?|s3|gs|azure)://\S+")
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One file on its way: its path, checksum, blob type, idempotency key and, for the request only, its URL."""
+    """One file on its way: its path, checksum, blob property and type, idempotency key and, for the request only,
+    its URL."""
 
     path: str
     checksum: str
+    blob_property: str
     blob_type: str
     key: str
     url: str
@@ -48,27 +50,29 @@ def scrub(text: str, urls: list[str]) -> str:
     return truncate(_URL.sub(URL_REDACTED, text), MAX_ERROR_CHARS)
 
 
-def object_body(stage: str, item: Outgoing, blob_property: str) -> dict[str, Any]:
+def object_body(stage: str, item: Outgoing) -> dict[str, Any]:
     """A CreateObjectRequest: one blob whose data is the presigned URL, the file's identity in its metadata."""
     metadata = {STAGE_KEY: stage, PATH_KEY: item.path, CHECKSUM_KEY: item.checksum}
-    blob = {"property": blob_property, "type": item.blob_type, "data": item.url, "metadata": metadata}
+    blob = {"property": item.blob_property, "type": item.blob_type, "data": item.url, "metadata": metadata}
     return {"blobs": [blob], "idempotency_key": item.key, "canonicalize_source": True}
 
 
-def batch_body(stage: str, items: list[Outgoing], blob_property: str) -> dict[str, Any]:
+def batch_body(stage: str, items: list[Outgoing]) -> dict[str, Any]:
     """A CreateObjectsBatchRequest of at most 100 objects."""
-    return {"objects": [object_body(stage, item, blob_property) for item in items]}
+    return {"objects": [object_body(stage, item) for item in items]}
 
 
 def _bucket_path(bucket: str, *rest: str) -> str:
     return "/v1/buckets/" + "/".join(quote(part, safe="") for part in (bucket, *rest))
 
 
-def create_objects(client: MixpeekClient, bucket: str, stage: str, items: list[Outgoing], prop: str) -> list[Outcome]:
+def create_objects(client: MixpeekClient, bucket: str, stage: str, items: list[Outgoing]) -> list[Outcome]:
     """POST /v1/buckets/{bucket}/objects/batch; one Outcome per item, in order (a refused request fails them all)."""
+    if not items:
+        return []
     urls = [item.url for item in items]
     try:
-        answer = client.request("POST", _bucket_path(bucket, "objects", "batch"), json=batch_body(stage, items, prop))
+        answer = client.request("POST", _bucket_path(bucket, "objects", "batch"), json=batch_body(stage, items))
     except MixpeekAPIError as exc:
         reason = scrub(f"Mixpeek refused the batch: {exc}", urls)
         return [Outcome(item.path, None, reason) for item in items]

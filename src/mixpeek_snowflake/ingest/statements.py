@@ -14,11 +14,26 @@ CURRENT_CONTEXT = "SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()"
 WHO = "SELECT CURRENT_USER(), CURRENT_ROLE(), LAST_QUERY_ID()"
 WHO_WITHOUT_QUERY_ID = "SELECT CURRENT_USER(), CURRENT_ROLE(), NULL"
 PAGE_ROWS = 1000
+LATERAL_ROWS = "(SELECT PARSE_JSON(?) AS J) j, LATERAL FLATTEN(INPUT => j.J) f"
 RUN_COUNTERS = (
     *("DOCUMENTS_SEEN", "INSERTED", "UPDATED", "UNCHANGED", "DELETED", "REJECTED", "PAGES"),
     *("API_REQUESTS", "RETRIES", "KEPT"),
 )
-KEPT_WHEN_GONE = ("SIZE_BYTES", "LAST_MODIFIED", "IDEMPOTENCY_KEY", "BATCH_ID", "COLLECTION_ID")
+RECORDED = (
+    ("path", "RELATIVE_PATH", "VARCHAR"),
+    ("checksum", "CHECKSUM", "VARCHAR"),
+    ("size", "SIZE_BYTES", "NUMBER(38,0)"),
+    ("modified", "LAST_MODIFIED", "TIMESTAMP_NTZ"),
+    ("object_id", "OBJECT_ID", "VARCHAR"),
+    ("key", "IDEMPOTENCY_KEY", "VARCHAR"),
+    ("batch_id", "BATCH_ID", "VARCHAR"),
+    ("collection", "COLLECTION_ID", "VARCHAR"),
+    ("status", "STATUS", "VARCHAR"),
+    ("error", "ERROR", "VARCHAR"),
+    ("first_sent", "FIRST_SENT_AT", "TIMESTAMP_NTZ"),
+    ("last_sent", "LAST_SENT_AT", "TIMESTAMP_NTZ"),
+    ("seen", "LAST_SEEN_AT", "TIMESTAMP_NTZ"),
+)
 
 
 def stage_reference(stage: TableName) -> str:
@@ -68,38 +83,46 @@ class IngestTables:
             f"WHERE STAGE = ? AND BUCKET_ID = ? AND RELATIVE_PATH > ? ORDER BY RELATIVE_PATH LIMIT {PAGE_ROWS}"
         )
 
+    def _rows_source(self, fields: tuple[tuple[str, str, str], ...]) -> str:
+        """SELECT stage, bucket, run id and each (key, column, type) of the bound JSON array's objects."""
+        columns = ", ".join(
+            to_timestamp_ntz(f"f.VALUE:{key}::VARCHAR") + f" AS {column}"
+            if kind == "TIMESTAMP_NTZ"
+            else f"f.VALUE:{key}::{kind} AS {column}"
+            for key, column, kind in fields
+        )
+        return f"SELECT ? AS STAGE, ? AS BUCKET_ID, ? AS RUN_ID, {columns} FROM {LATERAL_ROWS}"
+
     def record_files(self) -> str:
-        """Params: stage, bucket, run_id, now, JSON array of {path, checksum, size, modified, object_id, key,
-        batch_id, collection, status, error, sent, gone}. One row per path (a path is unique in the array); a gone
-        file keeps its size, time, key and batch."""
-        t = self.files.sql
-        kept = ", ".join(f"{c} = CASE WHEN s.GONE THEN {t}.{c} ELSE s.{c} END" for c in KEPT_WHEN_GONE)
-        source = (
-            "SELECT ? AS STAGE, ? AS BUCKET_ID, ? AS RUN_ID, "
-            f"{AT} AS WRITTEN_AT, f.VALUE:path::VARCHAR AS RELATIVE_PATH, f.VALUE:checksum::VARCHAR AS CHECKSUM, "
-            "f.VALUE:size::NUMBER(38,0) AS SIZE_BYTES, "
-            f"{to_timestamp_ntz('f.VALUE:modified::VARCHAR')} AS LAST_MODIFIED, "
-            "f.VALUE:object_id::VARCHAR AS OBJECT_ID, f.VALUE:key::VARCHAR AS IDEMPOTENCY_KEY, "
-            "f.VALUE:batch_id::VARCHAR AS BATCH_ID, f.VALUE:collection::VARCHAR AS COLLECTION_ID, "
-            "f.VALUE:status::VARCHAR AS STATUS, f.VALUE:error::VARCHAR AS ERROR, f.VALUE:sent::BOOLEAN AS SENT, "
-            "f.VALUE:gone::BOOLEAN AS GONE "
-            "FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f"
+        """Params: stage, bucket, run_id, JSON array of {path, checksum, size, modified, object_id, key, batch_id,
+        collection, status, error, first_sent, last_sent, seen}, one per path. Every source column is used bare in
+        the INSERT, as fakesnow's MERGE needs (it keeps only the source columns named bare)."""
+        t = "t"
+        names = [column for _, column, _ in RECORDED]
+        updates = ", ".join(
+            f"{c} = COALESCE({t}.{c}, s.{c})"
+            if c == "FIRST_SENT_AT"
+            else f"{c} = COALESCE(s.{c}, {t}.{c})"
+            if c == "LAST_SENT_AT"
+            else f"{c} = s.{c}"
+            for c in names[1:]
         )
         return (
-            f"MERGE INTO {t} USING ({source}) s ON {t}.STAGE = s.STAGE AND {t}.BUCKET_ID = s.BUCKET_ID "
-            f"AND {t}.RELATIVE_PATH = s.RELATIVE_PATH "
-            f"WHEN MATCHED THEN UPDATE SET CHECKSUM = s.CHECKSUM, {kept}, "
-            "OBJECT_ID = s.OBJECT_ID, STATUS = s.STATUS, ERROR = s.ERROR, "
-            f"FIRST_SENT_AT = CASE WHEN s.SENT AND {t}.FIRST_SENT_AT IS NULL THEN s.WRITTEN_AT "
-            f"ELSE {t}.FIRST_SENT_AT END, "
-            f"LAST_SENT_AT = CASE WHEN s.SENT THEN s.WRITTEN_AT ELSE {t}.LAST_SENT_AT END, "
-            f"LAST_SEEN_AT = CASE WHEN s.GONE THEN {t}.LAST_SEEN_AT ELSE s.WRITTEN_AT END, "
-            "LAST_RUN_ID = s.RUN_ID "
-            "WHEN NOT MATCHED THEN INSERT (STAGE, BUCKET_ID, RELATIVE_PATH, CHECKSUM, SIZE_BYTES, LAST_MODIFIED, "
-            "OBJECT_ID, IDEMPOTENCY_KEY, BATCH_ID, COLLECTION_ID, STATUS, ERROR, FIRST_SENT_AT, LAST_SENT_AT, "
-            "LAST_SEEN_AT, LAST_RUN_ID) VALUES (s.STAGE, s.BUCKET_ID, s.RELATIVE_PATH, s.CHECKSUM, s.SIZE_BYTES, "
-            "s.LAST_MODIFIED, s.OBJECT_ID, s.IDEMPOTENCY_KEY, s.BATCH_ID, s.COLLECTION_ID, s.STATUS, s.ERROR, "
-            "CASE WHEN s.SENT THEN s.WRITTEN_AT END, CASE WHEN s.SENT THEN s.WRITTEN_AT END, s.WRITTEN_AT, s.RUN_ID)"
+            f"MERGE INTO {self.files.sql} t USING ({self._rows_source(RECORDED)}) s ON {t}.STAGE = s.STAGE "
+            f"AND {t}.BUCKET_ID = s.BUCKET_ID AND {t}.RELATIVE_PATH = s.RELATIVE_PATH "
+            f"WHEN MATCHED THEN UPDATE SET {updates}, LAST_RUN_ID = s.RUN_ID "
+            f"WHEN NOT MATCHED THEN INSERT (STAGE, BUCKET_ID, {', '.join(names)}, LAST_RUN_ID) "
+            f"VALUES (s.STAGE, s.BUCKET_ID, {', '.join('s.' + n for n in names)}, s.RUN_ID)"
+        )
+
+    def record_gone(self) -> str:
+        """Params: stage, bucket, run_id, JSON array of {path, status, error}: files gone from the stage keep their
+        other columns."""
+        fields = (("path", "RELATIVE_PATH", "VARCHAR"), ("status", "STATUS", "VARCHAR"), ("error", "ERROR", "VARCHAR"))
+        return (
+            f"MERGE INTO {self.files.sql} t USING ({self._rows_source(fields)}) s ON t.STAGE = s.STAGE "
+            "AND t.BUCKET_ID = s.BUCKET_ID AND t.RELATIVE_PATH = s.RELATIVE_PATH "
+            "WHEN MATCHED THEN UPDATE SET STATUS = s.STATUS, ERROR = s.ERROR, LAST_RUN_ID = s.RUN_ID"
         )
 
     def mark_seen(self) -> str:
