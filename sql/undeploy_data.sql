@@ -79,6 +79,8 @@ DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_DOCUMEN
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_TAXONOMIES;
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_STATE;
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_FAILURES;
+DROP VIEW IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILE_DOCUMENTS;
+DROP VIEW IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILE_LABELS;
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILES;
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_STATE;
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_RUNS;

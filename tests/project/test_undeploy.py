@@ -13,7 +13,7 @@ from project.sqlfacts import Executed
 from sqlglot import exp
 
 CONTAINERS = {"DATABASE", "SCHEMA", "WAREHOUSE"}
-DATA_AND_GOVERNANCE = {"TABLE", "TAG", "MASKING POLICY", "ROW ACCESS POLICY", "ROLE"}
+DATA_AND_GOVERNANCE = {"TABLE", "VIEW", "TAG", "MASKING POLICY", "ROW ACCESS POLICY", "ROLE"}
 
 
 def _kind(kind: str) -> str:
