@@ -8,6 +8,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -79,6 +80,8 @@ class Ingestion:
         self.reason: str | None = None
         self.abandoned = 0
         self.live_urls: list[str] = []
+        self._in_block = False
+        self._leased = False
         self.runs = RunLog(self)
         self.timer = time.monotonic()
         self._pattern = re.compile(request.options.pattern) if request.options.pattern else None
@@ -93,7 +96,8 @@ class Ingestion:
     def run(self, client: MixpeekClient) -> dict[str, Any]:
         """Run the ingestion; return its summary, or record the failure and raise."""
         self.client = client
-        for ddl in self.tables.creation():
+        existing = self.db.rows(self.tables.existing_tables(), [self.tables.files.schema])
+        for ddl in self.tables.creation({str(row[0]) for row in existing}):
             self.db.rows(ddl)
         self.runs.start()
         try:
@@ -103,14 +107,21 @@ class Ingestion:
                 self._hold_lease_and_ingest()
         except LeaseHeld as held:
             self.reason = str(held)
-            return self.runs.end("SKIPPED")
+            return self._end("SKIPPED")
         except (KeyboardInterrupt, SystemExit) as exc:
             self.runs.fail(exc, "CANCELLED")
             raise
         except BaseException as exc:
             self.runs.fail(exc, "FAILED")
             raise
-        return self.runs.end("SUCCEEDED")
+        return self._end("SUCCEEDED")
+
+    def _end(self, status: str) -> dict[str, Any]:
+        """Release the lease (when held) and record the run's end in one transaction."""
+        with self.written():
+            if self._leased:
+                self._release_lease(True)
+            return self.runs.end(status)
 
     def definition(self) -> dict[str, Any]:
         """What the run ingests, as the run row keeps it."""
@@ -127,9 +138,22 @@ class Ingestion:
         return format_timestamp(self.clock()) or ""
 
     def write(self, statement: str, params: list[Any]) -> int:
-        """One DML statement in a transaction of its own, committed whatever the caller's AUTOCOMMIT."""
+        """One DML statement in a transaction of its own (or of the block, in written()), committed whatever the
+        caller's AUTOCOMMIT."""
+        if self._in_block:
+            return self.db.count(statement, params)
         with self.db.transaction():
             return self.db.count(statement, params)
+
+    @contextmanager
+    def written(self) -> Iterator[None]:
+        """One transaction for the writes of the block."""
+        with self.db.transaction():
+            self._in_block = True
+            try:
+                yield
+            finally:
+                self._in_block = False
 
     def _key(self) -> list[Any]:
         return [self.tables.stage.display, self.request.bucket_id]
@@ -141,14 +165,19 @@ class Ingestion:
 
     def _hold_lease_and_ingest(self) -> None:
         self._acquire_lease()
-        succeeded = False
+        self._leased = True
         try:
             self._ingest(self._plan())
-            succeeded = True
-        finally:
-            self._release_lease(succeeded)
+        except BaseException:
+            self._leased = False
+            self._release_lease(False)
+            raise
 
     def _acquire_lease(self) -> None:
+        with self.written():
+            self._take_lease()
+
+    def _take_lease(self) -> None:
         now = self.clock()
         expires = now + timedelta(seconds=self.request.options.lease_seconds)
         self.write(self.tables.ensure_state(), self._key())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mixpeek_snowflake.snowflake.ddl import create_table
-from mixpeek_snowflake.snowflake.identifiers import TableName
+from mixpeek_snowflake.snowflake.identifiers import TableName, quote
 from mixpeek_snowflake.snowflake.tables import INGEST_RUNS, INGEST_STATE, STAGE_FILES
 from mixpeek_snowflake.snowflake.timestamps import BOUND_TIMESTAMP as AT
 from mixpeek_snowflake.snowflake.timestamps import to_timestamp_ntz
@@ -58,10 +58,19 @@ class IngestTables:
             stage.qualified(database, schema), home, home.sibling(INGEST_STATE.name), home.sibling(INGEST_RUNS.name)
         )
 
-    def creation(self) -> list[str]:
-        """CREATE TABLE IF NOT EXISTS for the three tables, run before any transaction (DDL commits in Snowflake)."""
+    def creation(self, existing: set[str]) -> list[str]:
+        """CREATE TABLE IF NOT EXISTS for the tables not in existing, run before any transaction (DDL commits)."""
         pairs = ((STAGE_FILES, self.files), (INGEST_STATE, self.state), (INGEST_RUNS, self.runs))
-        return [create_table(spec, table) for spec, table in pairs]
+        return [create_table(spec, table) for spec, table in pairs if table.name not in existing]
+
+    def existing_tables(self) -> str:
+        """Params: schema. Which of the three tables the procedure's schema already has."""
+        names = ", ".join(f"'{table.name}'" for table in (self.files, self.state, self.runs))
+        return (
+            f"SELECT TABLE_NAME FROM {quote(self.files.database or '')}.{quote('INFORMATION_SCHEMA')}.{quote('TABLES')}"
+            " "
+            f"WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN ({names})"
+        )
 
     def directory_page(self) -> str:
         """Params: after path. A keyset page of the stage's directory table (its size inlined, not bound)."""

@@ -1,4 +1,4 @@
-"""Fixtures of the ingestion's end-to-end tests: each runs on the plain local engine and under the strict engine."""
+"""Fixtures of the ingestion's end-to-end tests: the plain local engine, or the strict one where a test asks."""
 
 from __future__ import annotations
 
@@ -9,15 +9,14 @@ from typing import Any
 import pytest
 from bundle.ingest.world import World, ingest_world
 
-
-@pytest.fixture(params=["plain", "strict"])
-def world(request: pytest.FixtureRequest, engine: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    with ingest_world(engine, tmp_path, monkeypatch) as built:
-        built.strict = request.param == "strict"
-        yield built
+BOTH_ENGINES = pytest.mark.parametrize("world", ["plain", "strict"], indirect=True)
 
 
 @pytest.fixture
-def plain_world(engine: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+def world(
+    request: pytest.FixtureRequest, engine: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[World]:
+    """The test world; CALLs go through strict.call when the test is parametrized with "strict"."""
     with ingest_world(engine, tmp_path, monkeypatch) as built:
+        built.strict = getattr(request, "param", "plain") == "strict"
         yield built
