@@ -9,8 +9,6 @@ from typing import Any
 import pytest
 from bundle.ingest.world import World, ingest_world
 
-BOTH_ENGINES = pytest.mark.parametrize("world", ["plain", "strict"], indirect=True)
-
 
 @pytest.fixture
 def world(

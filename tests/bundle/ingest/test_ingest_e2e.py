@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from bundle.ingest.conftest import BOTH_ENGINES
-from bundle.ingest.world import BUCKET, COLLECTION, World, sample_files
+from bundle.ingest.world import BOTH_ENGINES, BUCKET, COLLECTION, World, sample_files
 
 from mixpeek_local.emulator.api import Response
 from mixpeek_local.emulator.errors import error_body

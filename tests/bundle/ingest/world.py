@@ -23,6 +23,7 @@ NAMESPACE = "ns_demo"
 COLLECTION = "col_ingest0001"
 BUCKET = "bkt_ingest0001"
 STAGE = "MEDIA"
+BOTH_ENGINES = pytest.mark.parametrize("world", ["plain", "strict"], indirect=True)
 FILE_TYPES = {"image": "image", "video": "video", "audio": "audio", "pdf": "pdf", "text": "text"}
 
 
