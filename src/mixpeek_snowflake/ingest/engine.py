@@ -233,7 +233,7 @@ class Ingestion:
         try:
             return self.db.rows(self.tables.directory_page(), [after])
         except Exception as exc:
-            first = truncate(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, 300)
+            first = truncate(" ".join(str(exc).split()) or type(exc).__name__, 300)
             raise InvalidArgument(
                 "stage", f"DIRECTORY(@{self.tables.stage.display}) could not be read ({first}); {DIRECTORY_HINT}"
             ) from None
