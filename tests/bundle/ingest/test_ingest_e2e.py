@@ -48,7 +48,6 @@ def test_a_rerun_sends_nothing_and_fetches_nothing(world: World) -> None:
     assert all(r["LAST_RUN_ID"] == summary["run_id"] for r in after.values())
 
 
-@BOTH_ENGINES
 def test_a_changed_file_replaces_its_object_after_a_refresh(world: World) -> None:
     world.ingest(collection=COLLECTION)
     old = world.objects()["products/red-shoe.jpg"]["object_id"]
