@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -74,9 +75,23 @@ def create_objects(client: MixpeekClient, bucket: str, stage: str, items: list[O
     try:
         answer = client.request("POST", _bucket_path(bucket, "objects", "batch"), json=batch_body(stage, items))
     except MixpeekAPIError as exc:
+        every = _every_object_failed(exc)
+        if every is not None:
+            return read_outcomes(every, items, urls)
         reason = scrub(f"Mixpeek refused the batch: {exc}", urls)
         return [Outcome(item.path, None, reason) for item in items]
     return read_outcomes(answer, items, urls)
+
+
+def _every_object_failed(exc: MixpeekAPIError) -> dict[str, Any] | None:
+    """The body of a 422 whose every object failed: the batch answer's shape, as the API documents it."""
+    if exc.status != 422:
+        return None
+    try:
+        body = json.loads(exc.message)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) and isinstance(body.get("failed"), list) else None
 
 
 def read_outcomes(answer: Any, items: list[Outgoing], urls: list[str]) -> list[Outcome]:
