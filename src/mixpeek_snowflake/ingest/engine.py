@@ -341,7 +341,7 @@ class Ingestion:
         previous = stored.object_id if stored else None
         error = batch_error
         if previous and previous != outcome.object_id:
-            error = error or api.delete_object(self._client(), self.request.bucket_id, previous)
+            error = api.delete_object(self._client(), self.request.bucket_id, previous) or error
             self.counts.replaced += 1
         else:
             self.counts.created += 1
