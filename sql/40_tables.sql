@@ -173,7 +173,7 @@ CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_S
   RELATIVE_PATH VARCHAR NOT NULL COMMENT 'Path of the file on the stage (DIRECTORY RELATIVE_PATH)',
   CHECKSUM VARCHAR COMMENT 'md5:…, etag:… or size:…;modified:… of the file as last sent',
   SIZE_BYTES NUMBER(38,0) COMMENT 'Size of the file in bytes (DIRECTORY SIZE)',
-  LAST_MODIFIED TIMESTAMP_NTZ COMMENT 'When the file last changed on the stage (DIRECTORY LAST_MODIFIED, UTC)',
+  LAST_MODIFIED TIMESTAMP_NTZ COMMENT 'When the file last changed (DIRECTORY LAST_MODIFIED, UTC)',
   OBJECT_ID VARCHAR COMMENT 'Mixpeek bucket object made from the file (obj_…), NULL until one exists',
   IDEMPOTENCY_KEY VARCHAR COMMENT 'Idempotency key of the object: a hash of stage, path and checksum',
   BATCH_ID VARCHAR COMMENT 'Mixpeek batch the object was last submitted in, NULL when not submitted',
@@ -226,4 +226,4 @@ CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_I
   BUCKET_ID VARCHAR COMMENT 'Mixpeek bucket',
   KEPT NUMBER(38,0) COMMENT 'Objects kept although their file left the stage (on_removed = keep)',
   BATCH_IDS VARIANT COMMENT 'Mixpeek batches the run submitted'
-) COMMENT = 'One row per ingest_stage_files run: what it sent, or why it failed (the columns of MIXPEEK_SYNC_RUNS first)';
+) COMMENT = 'One row per ingest_stage_files run: what it sent or why it failed (MIXPEEK_SYNC_RUNS columns first)';

@@ -194,7 +194,7 @@ STAGE_FILES = TableSpec(
         Column("RELATIVE_PATH", "VARCHAR", "Path of the file on the stage (DIRECTORY RELATIVE_PATH)", not_null=True),
         Column("CHECKSUM", "VARCHAR", "md5:…, etag:… or size:…;modified:… of the file as last sent"),
         Column("SIZE_BYTES", "NUMBER(38,0)", "Size of the file in bytes (DIRECTORY SIZE)"),
-        Column("LAST_MODIFIED", "TIMESTAMP_NTZ", "When the file last changed on the stage (DIRECTORY LAST_MODIFIED, UTC)"),
+        Column("LAST_MODIFIED", "TIMESTAMP_NTZ", "When the file last changed (DIRECTORY LAST_MODIFIED, UTC)"),
         Column("OBJECT_ID", "VARCHAR", "Mixpeek bucket object made from the file (obj_…), NULL until one exists"),
         Column("IDEMPOTENCY_KEY", "VARCHAR", "Idempotency key of the object: a hash of stage, path and checksum"),
         Column("BATCH_ID", "VARCHAR", "Mixpeek batch the object was last submitted in, NULL when not submitted"),
@@ -238,7 +238,7 @@ INGEST_RUN_COMMENTS = {
 
 INGEST_RUNS = TableSpec(
     name="MIXPEEK_INGEST_RUNS",
-    comment="One row per ingest_stage_files run: what it sent, or why it failed (the columns of MIXPEEK_SYNC_RUNS first)",
+    comment="One row per ingest_stage_files run: what it sent or why it failed (MIXPEEK_SYNC_RUNS columns first)",
     columns=(
         *(replace(c, comment=INGEST_RUN_COMMENTS.get(c.name, c.comment)) for c in RUNS.columns),
         Column("STAGE", "VARCHAR", "Fully qualified stage"),
