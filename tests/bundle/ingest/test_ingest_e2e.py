@@ -9,6 +9,7 @@ from bundle.ingest.world import BOTH_ENGINES, BUCKET, COLLECTION, World, sample_
 
 from mixpeek_local.emulator.api import Response
 from mixpeek_local.emulator.errors import error_body
+from mixpeek_local.engine import strict
 
 
 @BOTH_ENGINES
@@ -159,3 +160,12 @@ def test_small_batches_split_the_files_into_requests_of_batch_size(world: World)
     summary = world.ingest(batch_size=2, collection=COLLECTION)
     assert _batch_posts(world) == 3 and len(summary["batch_ids"]) == 3
     assert len(world.buckets.objects[BUCKET]) == len(sample_files())
+
+
+def test_a_caller_with_autocommit_off_gets_every_write_committed(world: World) -> None:
+    world.strict, world.caller = True, strict.Caller(autocommit=False, timestamp_input_format="DD/MM/YYYY HH24:MI:SS")
+    summary = world.ingest(collection=COLLECTION)
+    assert summary["created"] == len(sample_files())
+    world.strict = False
+    assert {r["STATUS"] for r in world.files().values()} == {"SENT"}
+    assert world.rows("SELECT STATUS FROM MIXPEEK_INGEST_RUNS") == [{"STATUS": "SUCCEEDED"}]

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from bundle.ingest.world import BUCKET, COLLECTION, NAMESPACE, STAGE, World, sample_files
-from project import sqlfiles
 
+from mixpeek_local.demo.ingest import create_join_views
 from mixpeek_local.emulator.api import Response
 from mixpeek_local.emulator.errors import error_body
 from mixpeek_snowflake import procedures
@@ -99,20 +99,12 @@ def test_a_held_lease_skips_the_run_and_sends_nothing(world: World) -> None:
     assert world.buckets.objects[BUCKET] == {} and world.files() == {}
 
 
-def _create_join_views(world: World) -> None:
-    database = world.rows("SELECT CURRENT_DATABASE() AS D")[0]["D"]
-    env = {"database": database, "schema": "PUBLIC", "target_table": "MIXPEEK_DOCUMENTS"}
-    for statement in sqlfiles.render("70_ingest.sql", {}, env):
-        if not statement.startswith("USE ROLE"):
-            world.session.sql(statement.rstrip(";")).collect()
-
-
 def test_the_join_view_leads_from_each_file_to_its_object_documents_and_labels(world: World) -> None:
     world.write("products/empty.jpg", b"")
     world.refresh()
     world.ingest(collection=COLLECTION)
     procedures.sync_mixpeek_collection(world.session, COLLECTION, "MIXPEEK_DOCUMENTS", "incremental", None)
-    _create_join_views(world)
+    assert create_join_views(world.session)
     joined = world.rows("SELECT * FROM MIXPEEK_STAGE_FILE_DOCUMENTS")
     by_path = {r["RELATIVE_PATH"]: r for r in joined}
     objects = world.objects()

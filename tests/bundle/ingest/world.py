@@ -37,6 +37,7 @@ class World:
     store: Store
     emulator: Emulator
     strict: bool = False
+    caller: strict.Caller | None = None
 
     @property
     def buckets(self) -> BucketState:
@@ -56,7 +57,8 @@ class World:
         """CALL ingest_stage_files through the very handler Snowflake runs (under the strict engine when asked)."""
         given = options or None
         if self.strict:
-            return strict.call(procedures.ingest_stage_files, self.session, stage, bucket, given)
+            caller = self.caller or strict.caller_from_environment()
+            return strict.call(procedures.ingest_stage_files, self.session, stage, bucket, given, caller=caller)
         return procedures.ingest_stage_files(self.session, stage, bucket, given)
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
