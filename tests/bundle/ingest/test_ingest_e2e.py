@@ -91,7 +91,6 @@ def test_a_removed_file_deletes_its_object_or_keeps_it_by_option(world: World) -
     assert rows["docs/catalog.pdf"]["SIZE_BYTES"] == len(sample_files()["docs/catalog.pdf"])
 
 
-@BOTH_ENGINES
 def test_failing_files_are_recorded_and_the_rest_are_sent(world: World) -> None:
     world.write("products/empty.jpg", b"")
     world.write("exports/data.bin", b"\x00\x01")
