@@ -115,6 +115,7 @@ ifneq ($(COLLECTION),)
 else
 	@echo "No COLLECTION given: the example tasks (sql/60_tasks.sql) were not created."
 endif
+	$(SNOW_SQL) -f sql/70_ingest.sql
 	$(SNOW_SQL) -f sql/90_grants.sql
 
 undeploy: $(STAMP)

@@ -174,3 +174,65 @@ CREATE TRANSIENT TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>
   ITEM VARIANT COMMENT 'The request (SEQ 0) or one key''s row: key, update_data, row number, problem',
   CREATED_AT TIMESTAMP_NTZ COMMENT 'When the caller wrote it (UTC)'
 ) COMMENT = 'Rows a caller''s-rights enrich_mixpeek_documents read as its caller, waiting for the owner''s-rights push; callers may INSERT only, and each run deletes its own rows';
+-- ingest_stage_files (docs/ingest.md): the state of each stage file sent to a bucket, the lease per (stage, bucket)
+-- and the runs, whose first columns are those of MIXPEEK_SYNC_RUNS so one view can list both kinds of run.
+CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILES (
+  STAGE VARCHAR NOT NULL COMMENT 'Fully qualified stage (DATABASE.SCHEMA.STAGE)',
+  BUCKET_ID VARCHAR NOT NULL COMMENT 'Mixpeek bucket the file''s object lives in',
+  RELATIVE_PATH VARCHAR NOT NULL COMMENT 'Path of the file on the stage (DIRECTORY RELATIVE_PATH)',
+  CHECKSUM VARCHAR COMMENT 'md5:…, etag:… or size:…;modified:… of the file as last sent',
+  SIZE_BYTES NUMBER(38,0) COMMENT 'Size of the file in bytes (DIRECTORY SIZE)',
+  LAST_MODIFIED TIMESTAMP_NTZ COMMENT 'When the file last changed (DIRECTORY LAST_MODIFIED, UTC)',
+  OBJECT_ID VARCHAR COMMENT 'Mixpeek bucket object made from the file (obj_…), NULL until one exists',
+  IDEMPOTENCY_KEY VARCHAR COMMENT 'Idempotency key of the object: a hash of stage, path and checksum',
+  BATCH_ID VARCHAR COMMENT 'Mixpeek batch the object was last submitted in, NULL when not submitted',
+  COLLECTION_ID VARCHAR COMMENT 'Collection the batch was submitted for (the collection option)',
+  STATUS VARCHAR NOT NULL COMMENT 'SENT, FAILED, REMOVED or KEPT (docs/ingest.md)',
+  ERROR VARCHAR COMMENT 'Why the file''s last send failed (never a URL)',
+  FIRST_SENT_AT TIMESTAMP_NTZ COMMENT 'When an object was first made from the file (UTC)',
+  LAST_SENT_AT TIMESTAMP_NTZ COMMENT 'When the file was last sent (UTC)',
+  LAST_SEEN_AT TIMESTAMP_NTZ COMMENT 'When a run last found the file on the stage (UTC)',
+  LAST_RUN_ID VARCHAR NOT NULL COMMENT 'Run (MIXPEEK_INGEST_RUNS.RUN_ID) that last wrote the row'
+) COMMENT = 'Files of a stage sent to a Mixpeek bucket by ingest_stage_files: one row per (stage, bucket, path)';
+
+CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_STATE (
+  STAGE VARCHAR NOT NULL COMMENT 'Fully qualified stage',
+  BUCKET_ID VARCHAR NOT NULL COMMENT 'Mixpeek bucket',
+  LEASE_RUN_ID VARCHAR COMMENT 'Run holding the lease, NULL when free',
+  LEASE_EXPIRES_AT TIMESTAMP_NTZ COMMENT 'When the lease lapses if its run never releases it (UTC)',
+  LAST_RUN_ID VARCHAR COMMENT 'Last run that finished',
+  LAST_SUCCESS_AT TIMESTAMP_NTZ COMMENT 'When the last run finished (UTC)'
+) COMMENT = 'Per (stage, bucket): the ingestion lease and the last run that finished';
+
+CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_RUNS (
+  RUN_ID VARCHAR NOT NULL COMMENT 'Run id',
+  COLLECTION_ID VARCHAR COMMENT 'Collection the run submitted its batch for (the collection option), NULL when none',
+  TARGET_TABLE VARCHAR COMMENT 'NULL: an ingestion writes no documents table (see STAGE and BUCKET_ID)',
+  MODE VARCHAR COMMENT 'ingest',
+  STATUS VARCHAR NOT NULL COMMENT 'RUNNING, SUCCEEDED, FAILED, SKIPPED, CANCELLED or ABANDONED (docs/sync.md)',
+  DRY_RUN BOOLEAN COMMENT 'TRUE when nothing but this row was written',
+  STARTED_AT TIMESTAMP_NTZ COMMENT 'Start (UTC)',
+  FINISHED_AT TIMESTAMP_NTZ COMMENT 'End (UTC)',
+  DOCUMENTS_SEEN NUMBER(38,0) COMMENT 'Files of the stage that matched the pattern',
+  INSERTED NUMBER(38,0) COMMENT 'Objects created for new files',
+  UPDATED NUMBER(38,0) COMMENT 'Objects replaced because their file changed',
+  UNCHANGED NUMBER(38,0) COMMENT 'Files already sent with the same checksum',
+  DELETED NUMBER(38,0) COMMENT 'Objects deleted because their file left the stage',
+  REJECTED NUMBER(38,0) COMMENT 'Files that failed (their row in MIXPEEK_STAGE_FILES says why)',
+  PAGES NUMBER(38,0) COMMENT 'Pages of DIRECTORY(@stage) read',
+  API_REQUESTS NUMBER(38,0) COMMENT 'HTTP requests sent to Mixpeek, retries included',
+  RETRIES NUMBER(38,0) COMMENT 'HTTP requests retried',
+  DURATION_SECONDS FLOAT COMMENT 'Wall time',
+  ERROR VARCHAR COMMENT 'Why the run failed',
+  SUMMARY VARIANT COMMENT 'The summary the CALL returned',
+  REASON VARCHAR COMMENT 'Why the run was skipped',
+  DEFINITION VARIANT COMMENT 'What the run ingested: stage, bucket, pattern, collection',
+  OPTIONS VARIANT COMMENT 'The options the CALL was given',
+  USER_NAME VARCHAR COMMENT 'CURRENT_USER() of the run',
+  ROLE_NAME VARCHAR COMMENT 'CURRENT_ROLE() of the run',
+  QUERY_ID VARCHAR COMMENT 'LAST_QUERY_ID() when the run started, NULL where the engine lacks it',
+  STAGE VARCHAR COMMENT 'Fully qualified stage',
+  BUCKET_ID VARCHAR COMMENT 'Mixpeek bucket',
+  KEPT NUMBER(38,0) COMMENT 'Objects kept although their file left the stage (on_removed = keep)',
+  BATCH_IDS VARIANT COMMENT 'Mixpeek batches the run submitted'
+) COMMENT = 'One row per ingest_stage_files run: what it sent or why it failed (MIXPEEK_SYNC_RUNS columns first)';

@@ -52,3 +52,17 @@ GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_TAXONO
 USE ROLE SECURITYADMIN;
 GRANT SELECT ON ALL VIEWS IN SCHEMA <% ctx.env.database %>.<% ctx.env.schema %> TO ROLE <% ctx.env.reader_role %>;
 GRANT SELECT ON FUTURE VIEWS IN SCHEMA <% ctx.env.database %>.<% ctx.env.schema %> TO ROLE <% ctx.env.reader_role %>;
+
+-- ingest_stage_files (docs/ingest.md): the operator may run it and read its state and runs; readers see which stage
+-- file became which object and documents. It reads stages as the owner role, which needs READ on each internal
+-- stage (USAGE on an external one) it ingests, granted by the stage's owner, e.g.
+--   GRANT READ ON STAGE MEDIA.RAW.PRODUCT_IMAGES TO ROLE <% ctx.env.owner_role %>;
+USE ROLE <% ctx.env.owner_role %>;
+GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.ingest_stage_files(VARCHAR, VARCHAR, VARIANT)
+  TO ROLE <% ctx.env.operator_role %>;
+GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILES TO ROLE <% ctx.env.operator_role %>;
+GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_STATE TO ROLE <% ctx.env.operator_role %>;
+GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_RUNS TO ROLE <% ctx.env.operator_role %>;
+GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILES TO ROLE <% ctx.env.reader_role %>;
+GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_STATE TO ROLE <% ctx.env.reader_role %>;
+GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_RUNS TO ROLE <% ctx.env.reader_role %>;

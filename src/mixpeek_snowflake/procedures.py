@@ -15,6 +15,8 @@ from mixpeek_snowflake.enrich.handoff import Arguments, check_token, clear, hand
 from mixpeek_snowflake.enrich.source import describe, plan_source
 from mixpeek_snowflake.enrich.statements import CURRENT_CONTEXT, EnrichInbox
 from mixpeek_snowflake.errors import InvalidArgument, MixpeekSnowflakeError
+from mixpeek_snowflake.ingest.engine import Ingestion
+from mixpeek_snowflake.ingest.options import parse_ingest_request
 from mixpeek_snowflake.mixpeek.client import DEFAULT_BASE_URL, MixpeekClient
 from mixpeek_snowflake.snowflake import runtime
 from mixpeek_snowflake.snowflake.database import Database
@@ -193,3 +195,12 @@ def create_mixpeek_views(session: Any, collection_id: str, options: Any = None) 
     request = parse_view_request(collection_id, options)
     with mixpeek_client(request.options.base_url, request.options.namespace) as client:
         return ViewBuilder(Database(session), client, request).run()
+
+
+def ingest_stage_files(session: Any, stage: str, bucket_id: str, options: Any = None) -> dict[str, Any]:
+    """CALL ingest_stage_files(stage, bucket_id, options): send the stage's new and changed files to the bucket."""
+    request = parse_ingest_request(stage, bucket_id, options)
+    ingestion = Ingestion(Database(session), request)
+    ingestion.prepare()
+    with mixpeek_client(request.options.base_url, request.options.namespace) as client:
+        return ingestion.run(client)

@@ -37,6 +37,7 @@ AFTER_SNOWPARK_DEPLOY = (
     SqlStep("50_governance.sql", switch="GOVERNANCE"),
     SqlStep("55_row_access.sql", switch="ROW_ACCESS"),
     SqlStep("60_tasks.sql", ("collection_id", "mixpeek_namespace"), switch="COLLECTION"),
+    SqlStep("70_ingest.sql"),
     SqlStep("90_grants.sql"),
 )
 DEPLOY_STEPS = BEFORE_SNOWPARK_DEPLOY + AFTER_SNOWPARK_DEPLOY

@@ -25,6 +25,7 @@ DECLARED = {
     "create_mixpeek_views": "procedure",
     "mixpeek_search": "function",
     "enrich_mixpeek_push": "procedure",
+    "ingest_stage_files": "procedure",
 }
 # Caller's rights and no network: it reads the source as the caller and hands the rows to enrich_mixpeek_push.
 CALLERS_RIGHTS = {"enrich_mixpeek_documents"}

@@ -114,7 +114,7 @@ def test_the_row_access_block_attaches_or_reattaches_without_policy_references(
         r"ON \(COLLECTION_ID\); END;",
         inner,
     )
-    assert len(steps) == 7
+    assert len(steps) == 9
     assert all(
         added == again == policy and dropped == policy and table == same for table, added, same, dropped, again in steps
     )

@@ -13,7 +13,7 @@ from project.sqlfacts import Executed
 from sqlglot import exp
 
 CONTAINERS = {"DATABASE", "SCHEMA", "WAREHOUSE"}
-DATA_AND_GOVERNANCE = {"TABLE", "TAG", "MASKING POLICY", "ROW ACCESS POLICY", "ROLE"}
+DATA_AND_GOVERNANCE = {"TABLE", "VIEW", "TAG", "MASKING POLICY", "ROW ACCESS POLICY", "ROLE"}
 
 
 def _kind(kind: str) -> str:
@@ -79,7 +79,7 @@ def test_purge_detaches_every_policy_before_dropping_tables_and_policies(
     first_drop = next(i for i, s in enumerate(purge) if s.text.startswith("DROP TABLE "))
     before = " ".join(s.text for s in purge[:first_drop])
     attached = {m[1] for s in deployed for m in re.finditer(r"ALTER TABLE ([\w.]+) ADD ROW ACCESS POLICY ", s.text)}
-    assert len(attached) == 7
+    assert len(attached) == 9
     for table in attached:
         assert f"ALTER TABLE IF EXISTS {table} DROP ALL ROW ACCESS POLICIES" in before, table
     masked = {
