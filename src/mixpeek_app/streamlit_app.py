@@ -1,4 +1,7 @@
-"""The app's main file (snowflake.yml's streamlit entity): the pages this session's roles may open."""
+"""The app's main file (snowflake.yml's streamlit entity): the pages this session's roles may open.
+
+The pages live in app_pages/, not pages/, so that Streamlit does not also list them on its own (st.navigation).
+"""
 
 from __future__ import annotations
 
@@ -14,10 +17,10 @@ import streamlit as st  # noqa: E402
 from mixpeek_app import backend  # noqa: E402
 
 PAGES = {
-    "targets": ("pages/targets.py", "Targets", ":material/monitor_heart:"),
-    "labels": ("pages/labels.py", "Labels", ":material/label:"),
-    "search": ("pages/search.py", "Search", ":material/search:"),
-    "enrich": ("pages/enrich.py", "Enrich", ":material/upload:"),
+    "targets": ("app_pages/targets.py", "Targets", ":material/monitor_heart:"),
+    "labels": ("app_pages/labels.py", "Labels", ":material/label:"),
+    "search": ("app_pages/search.py", "Search", ":material/search:"),
+    "enrich": ("app_pages/enrich.py", "Enrich", ":material/upload:"),
 }
 
 

@@ -78,14 +78,19 @@ def test_an_operator_sees_run_and_pause_and_they_call_the_procedures(app_world: 
     test.button(key="pause").click().run()
     assert not test.exception
     table = documents.split(" → ")[1]
-    assert app_world.calls[-1] == ("pause_mixpeek_target", (app_world.world.collection_id, table, "reindexing the collection"))
+    assert app_world.calls[-1] == (
+        "pause_mixpeek_target",
+        (app_world.world.collection_id, table, "reindexing the collection"),
+    )
     assert any(s.value == "Pause: PAUSED" for s in test.success)
 
     before = app_world.sql("SELECT COUNT(*) FROM MIXPEEK_SYNC_RUNS WHERE TARGET_TABLE = ?", [table])[0][0]
     test.button(key="run_sync").click().run()
     assert not test.exception
     assert any(s.value == "Sync: SUCCEEDED" for s in test.success)
-    runs = app_world.sql("SELECT STATUS, MODE FROM MIXPEEK_SYNC_RUNS WHERE TARGET_TABLE = ? ORDER BY STARTED_AT", [table])
+    runs = app_world.sql(
+        "SELECT STATUS, MODE FROM MIXPEEK_SYNC_RUNS WHERE TARGET_TABLE = ? ORDER BY STARTED_AT", [table]
+    )
     assert len(runs) == before + 1 and (runs[-1][0], runs[-1][1]) == ("SUCCEEDED", "incremental")
 
 

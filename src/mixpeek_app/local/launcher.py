@@ -25,6 +25,7 @@ def streamlit_options(port: int) -> dict[str, Any]:
         "server.fileWatcherType": "none",
         "browser.gatherUsageStats": False,
         "global.developmentMode": False,
+        "client.toolbarMode": "viewer",
     }
 
 
