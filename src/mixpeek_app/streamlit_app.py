@@ -15,21 +15,7 @@ if SRC not in sys.path:
 import streamlit as st  # noqa: E402
 
 from mixpeek_app import backend  # noqa: E402
+from mixpeek_app.navigation import PAGES, visible  # noqa: E402
 
-PAGES = {
-    "targets": ("app_pages/targets.py", "Targets", ":material/monitor_heart:"),
-    "labels": ("app_pages/labels.py", "Labels", ":material/label:"),
-    "search": ("app_pages/search.py", "Search", ":material/search:"),
-    "enrich": ("app_pages/enrich.py", "Enrich", ":material/upload:"),
-}
-
-
-def main() -> None:
-    """Navigation over the pages; Search only for a session that holds the search role."""
-    access = backend.access(backend.current())
-    shown = [name for name in PAGES if name != "search" or access.search]
-    pages = [st.Page(PAGES[name][0], title=PAGES[name][1], icon=PAGES[name][2], url_path=name) for name in shown]
-    st.navigation(pages).run()
-
-
-main()
+shown = visible(backend.access(backend.current()))
+st.navigation([st.Page(PAGES[n][0], title=PAGES[n][1], icon=PAGES[n][2], url_path=n) for n in shown]).run()

@@ -1,19 +1,19 @@
-"""End to end in a real headless Chromium: `mixpeek-snowflake app` serves every page, none shows an exception."""
+"""End to end in a real headless Chromium: the app as `mixpeek-snowflake app` serves it, every page, no exception."""
 
 from __future__ import annotations
 
-import os
+import asyncio
 import socket
-import subprocess
-import sys
-import time
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from app.app_world import SRC
+from app.app_world import MAIN, AppWorld
 from app.browser import chromium, find_chromium
+
+from mixpeek_app.local.launcher import streamlit_options
 
 PAGES = {"targets": "Targets", "labels": "Labels", "search": "Search", "enrich": "Enrich"}
 
@@ -33,36 +33,36 @@ def executable() -> str:
 
 
 @pytest.fixture(scope="module")
-def served(executable: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app as `mixpeek-snowflake app` runs it (operator roles, 60 documents), in a process of its own."""
+def served(executable: str, app_world: AppWorld) -> Iterator[str]:
+    """The app served as `mixpeek-snowflake app` serves it (its options, operator roles), over the tests' world."""
+    from streamlit import config
+    from streamlit.runtime import Runtime
+    from streamlit.web.server import Server
+
+    app_world.hold("operator")
     port = free_port()
-    log = tmp_path_factory.mktemp("app-server") / "server.log"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
-    command = [sys.executable, "-m", "mixpeek_app.local", "--port", str(port), "--documents", "60"]
-    with log.open("w") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
+    for name, value in streamlit_options(port).items():
+        config.set_option(name, value)
+    server = Server(str(MAIN), False)
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+
+    async def serve() -> None:
+        await server.start()
+        started.set()
+        await server.stopped
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), name="app server", daemon=True)
+    thread.start()
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the app exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if requests.get(f"{base}/_stcore/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the app did not answer within 90 s:\n{log.read_text()}")
-            time.sleep(0.3)
+        assert started.wait(60), "the app server did not start within 60 s"
+        base = f"http://127.0.0.1:{port}"
+        assert requests.get(f"{base}/_stcore/health", timeout=10).status_code == 200
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        loop.call_soon_threadsafe(server.stop)
+        thread.join(30)
+        Runtime._instance = None
 
 
 def test_every_page_loads_in_chromium_without_an_exception(executable: str, served: str, tmp_path: Path) -> None:

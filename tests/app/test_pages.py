@@ -6,9 +6,11 @@ from typing import Any
 
 import pytest
 import requests
-from app.app_world import API_KEY, PAGES, AppWorld
+from app.app_world import API_KEY, MAIN, PAGES, AppWorld
 from streamlit.testing.v1 import AppTest
 
+from mixpeek_app import backend
+from mixpeek_app.navigation import visible
 from mixpeek_local.demo.run import NAMESPACE
 
 TIMEOUT = 60
@@ -198,3 +200,13 @@ def test_enrich_shows_the_last_push_and_what_failed(app_world: AppWorld) -> None
     (failures,) = [f.value for f in test.dataframe if "UPDATE_DATA" in f.value.columns]
     assert list(zip(failures["DOCUMENT_ID"], failures["REASON"], strict=True)) == [tuple(r) for r in recorded]
     assert len(recorded) == 1 and "not found" in recorded[0][1]
+
+
+@pytest.mark.parametrize("audience, search", [("reader", False), ("searcher", True), ("operator", True)])
+def test_the_navigation_lists_search_only_for_the_search_role(app_world: AppWorld, audience: str, search: bool) -> None:
+    app_world.hold(audience)
+    test = AppTest.from_file(str(MAIN), default_timeout=TIMEOUT).run()
+    assert not test.exception
+    assert test.title[0].value == "Targets"
+    pages = ["targets", "labels", "enrich"] if not search else ["targets", "labels", "search", "enrich"]
+    assert visible(backend.access(app_world.local)) == pages
