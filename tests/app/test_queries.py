@@ -106,3 +106,10 @@ def test_the_search_sends_the_query_and_limit_as_variants() -> None:
     statement = queries.search(BUNDLE, "ret_1", 'red "boots"', 7)
     assert 'TABLE("MIXPEEK"."CORE"."MIXPEEK_SEARCH"(?, PARSE_JSON(?), PARSE_JSON(?)))' in statement.text
     assert statement.params == ["ret_1", json.dumps({"query": 'red "boots"'}), json.dumps({"limit": 7})]
+
+
+@pytest.mark.parametrize("statement", every_statement(), ids=lambda s: s.text[:40])
+def test_every_statement_passes_the_strict_engines_text_rules(statement: queries.Statement) -> None:
+    from mixpeek_local.engine import rules
+
+    rules.check_statement(statement.text, statement.params, timestamp_input_format="DD/MM/YYYY")

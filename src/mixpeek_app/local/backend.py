@@ -11,7 +11,11 @@ from mixpeek_app import queries
 
 @dataclass
 class LocalBackend:
-    """Snowflake's CALL and TABLE(mixpeek_search(…)) replaced by the handlers they run, on the same session."""
+    """Snowflake's CALL and TABLE(mixpeek_search(…)) replaced by the handlers they run, on the same session.
+
+    A CALL runs under the strict engine (docs/strict-engine.md): the procedure's own schema, the caller's AUTOCOMMIT,
+    no DDL inside a caller's transaction, as Snowflake runs it.
+    """
 
     session: Any
     defaults: dict[str, str] = field(default_factory=dict)
@@ -25,7 +29,9 @@ class LocalBackend:
         handler = self.handlers.get(procedure) or _bundle_handler(procedure)
         if handler is None:
             raise LookupError(f"{procedure} is not a procedure of this bundle yet")
-        return handler(self.session, *args)
+        from mixpeek_local.engine import strict
+
+        return strict.call(handler, self.session, *args)
 
     def search(self, retriever: str, query: str, limit: int) -> list[dict[str, Any]]:
         from mixpeek_snowflake.functions import MixpeekSearch
