@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 PAGES = SRC / "mixpeek_app" / "app_pages"
 MAIN = SRC / "mixpeek_app" / "streamlit_app.py"
 API_KEY = "mxp_app_test_key"
-DOCUMENTS = 120
+DOCUMENTS = 60
 
 
 @dataclass
