@@ -74,17 +74,30 @@ class Tab:
         return json.loads(result["result"]["value"])
 
     def open(self, url: str, title: str, timeout: float = 40.0) -> dict[str, Any]:
-        """Navigate and wait until the page shows its title and no script runs, twice in a row."""
+        """Load the app at url and wait for the page (see settle)."""
         self.send("Page.navigate", url=url)
+        return self.settle(title, timeout)
+
+    def follow(self, path: str, title: str, timeout: float = 40.0) -> dict[str, Any]:
+        """Click the navigation link to path, as a user would (no reload), and wait for the page."""
+        link = f'[data-testid="stSidebarNavLink"][href$="/{path}"]'
+        found = self.send("Runtime.evaluate", expression=f"!!document.querySelector('{link}')", returnByValue=True)
+        if not found["result"]["value"]:
+            raise LookupError(f"no navigation link to {path}")
+        self.send("Runtime.evaluate", expression=f"document.querySelector('{link}').click()")
+        return self.settle(title, timeout)
+
+    def settle(self, title: str, timeout: float) -> dict[str, Any]:
+        """Wait until the page shows its title and no script runs, three polls in a row (or shows an exception)."""
         deadline, settled, state = time.monotonic() + timeout, 0, {}
         while time.monotonic() < deadline:
-            time.sleep(0.4)
+            time.sleep(0.25)
             state = self.state()
             quiet = state["title"] == title and not state["running"] and not state["skeleton"]
             settled = settled + 1 if quiet else 0
             if settled >= 3 or state["exceptions"]:
                 return state
-        raise TimeoutError(f"{url} did not settle within {timeout:.0f} s; last seen {state}")
+        raise TimeoutError(f"{title} did not settle within {timeout:.0f} s; last seen {state}")
 
     def screenshot(self, path: Path) -> Path:
         result = self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)
