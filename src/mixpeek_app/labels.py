@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import altair as alt
 import streamlit as st
 
 from mixpeek_app import backend, config, documents, queries, ui
@@ -32,7 +33,10 @@ def charts(page: ui.Page, target: str, taxonomy: dict[str, Any]) -> list[dict[st
     taxonomy_id = taxonomy["TAXONOMY_ID"]
     counts = page.rows(queries.label_counts(page.bundle, target, taxonomy_id))
     st.caption(f"{taxonomy['DOCUMENTS']} labelled documents; best-match label counts")
-    st.bar_chart(ui.frame(counts, ("LABEL", "DOCUMENTS", "AVG_SCORE")), x="LABEL", y="DOCUMENTS")
+    bars = alt.Chart(ui.frame(counts, ("LABEL", "DOCUMENTS", "AVG_SCORE"))).mark_bar()
+    st.altair_chart(
+        bars.encode(x=alt.X("LABEL:N", sort="-y"), y="DOCUMENTS:Q", tooltip=["LABEL", "DOCUMENTS", "AVG_SCORE"])
+    )
     scores = page.rows(queries.score_histogram(page.bundle, target, taxonomy_id))
     histogram = ui.frame(scores, ("SCORE_FROM", "RANK", "LABELS"))
     histogram["RANK"] = histogram["RANK"].astype(str)

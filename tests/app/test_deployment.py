@@ -15,8 +15,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "src" / "mixpeek_app"
-# What the warehouse runtime installs from the Snowflake Anaconda channel for the app (src/mixpeek_app/environment.yml).
-RUNTIME = {"streamlit", "pandas", "snowflake"}
+# What the warehouse runtime installs from the Snowflake Anaconda channel for the app (src/mixpeek_app/environment.yml;
+# altair is also a requirement of streamlit).
+RUNTIME = {"streamlit", "pandas", "altair", "snowflake"}
 SHIPPED_FROM_THE_BUNDLE = {
     "src/mixpeek_snowflake/__init__.py",
     "src/mixpeek_snowflake/errors.py",
@@ -125,4 +126,4 @@ def test_the_app_packages_come_from_the_snowflake_channel_with_a_listed_streamli
     assert pins["python"] == "3.11"
     # The newest version Snowflake lists for the warehouse runtime (docs/app.md, release notes of 2025-11-20).
     assert pins["streamlit"] == "1.51.0"
-    assert set(pins) == {"python", "streamlit", "snowflake-snowpark-python", "pandas"}
+    assert set(pins) == {"python", "streamlit", "snowflake-snowpark-python", "pandas", "altair"}
