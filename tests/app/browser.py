@@ -39,6 +39,7 @@ STATE = """JSON.stringify({
   skeleton: !!document.querySelector('[data-testid="stSkeleton"]'),
   navigation: Array.from(document.querySelectorAll('[data-testid="stSidebarNavLink"]'))
     .map(a => a.innerText.trim().split('\\n').pop()),
+  dialogs: Array.from(document.querySelectorAll('[role="dialog"]')).map(d => d.innerText),
   exceptions: Array.from(document.querySelectorAll('[data-testid="stException"]')).map(e => e.innerText),
 })"""
 
