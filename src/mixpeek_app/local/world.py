@@ -17,6 +17,7 @@ from mixpeek_local.demo.run import COLLECTION_ID, NAMESPACE, change_collection
 from mixpeek_local.emulator import Emulator, Store, seed_collection
 from mixpeek_local.emulator.faults import Fault
 from mixpeek_local.emulator.retrievers import seed_retriever
+from mixpeek_local.engine import strict
 from mixpeek_snowflake.procedures import enrich_mixpeek_documents, sync_mixpeek_collection
 
 REPO = Path(__file__).resolve().parents[3]
@@ -56,21 +57,24 @@ def seeded_store(documents: int) -> Store:
 
 
 def build(session: Any, store: Store, emulator: Emulator, say: Callable[[str], None] = print) -> World:
-    """Full sync, changes, incremental sync, an enrichment with one unmatched key, a failed target, health views."""
+    """Full sync, changes, incremental sync, an enrichment with one unmatched key, a failed target, health views.
+
+    Each CALL runs under the strict engine, as Snowflake would run it.
+    """
     world = World()
-    full = sync_mixpeek_collection(session, world.collection_id, mode="full")
+    full = strict.call(sync_mixpeek_collection, session, world.collection_id, "MIXPEEK_DOCUMENTS", "full")
     say(f"full sync of {world.collection_id}: {full['status']}")
     change_collection(store, random.Random(11), updates=10, deletes=3, adds=5)
-    say(f"incremental sync: {sync_mixpeek_collection(session, world.collection_id)['status']}")
+    say(f"incremental sync: {strict.call(sync_mixpeek_collection, session, world.collection_id)['status']}")
     source_table(session)
     session.sql(
         f"INSERT INTO {SOURCE} (DOCUMENT_ID, TIER, LTV) VALUES (?, 'gold', 1.0)", params=[MISSING_DOCUMENT]
     ).collect()
-    summary = enrich_mixpeek_documents(session, world.collection_id, SOURCE, "DOCUMENT_ID")
+    summary = strict.call(enrich_mixpeek_documents, session, world.collection_id, SOURCE, "DOCUMENT_ID")
     say(f"enrichment from {SOURCE}: {summary['status']}, {summary.get('failed')} failed")
     emulator.inject(Fault("status", status=400, message=FAILURE_MESSAGE))
     with contextlib.suppress(Exception):
-        sync_mixpeek_collection(session, world.collection_id, world.failed_target, "full")
+        strict.call(sync_mixpeek_collection, session, world.collection_id, world.failed_target, "full")
     emulator.clear_faults()
     say(f"sync into {world.failed_target}: FAILED ({FAILURE_MESSAGE})")
     create_health_views(session)
