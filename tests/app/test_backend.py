@@ -81,3 +81,32 @@ def test_without_a_local_backend_the_app_asks_snowflake_for_its_session(monkeypa
     monkeypatch.setattr(backend, "_provider", [])
     current = backend.current()
     assert isinstance(current, backend.SnowflakeBackend) and current.session is marker
+
+
+def test_the_local_apps_shared_backend_runs_one_statement_at_a_time() -> None:
+    import threading
+    import time
+
+    inside: list[int] = []
+    overlaps: list[int] = []
+
+    class Slow:
+        def __init__(self) -> None:
+            self.session = "session"
+            self.defaults = {"query": "red"}
+
+        def query(self, statement: Any) -> list[dict[str, Any]]:
+            inside.append(1)
+            overlaps.append(len(inside))
+            time.sleep(0.02)
+            inside.pop()
+            return [{"N": 1}]
+
+    shared = backend.LockedBackend(Slow())  # type: ignore[arg-type]
+    threads = [threading.Thread(target=shared.query, args=(None,)) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert overlaps == [1] * 6
+    assert (shared.session, shared.defaults) == ("session", {"query": "red"})
