@@ -161,3 +161,13 @@ $(MUTANTS_STAMP): requirements-dev.txt requirements-mutants.txt
 mutants: $(MUTANTS_STAMP)
 	PROPERTY_EXAMPLES=$(MUTANTS_EXAMPLES) $(MUTANTS_VENV)/bin/mutmut run --max-children $(MUTANTS_CHILDREN)
 	$(MUTANTS_VENV)/bin/python tools/mutation_score.py --mutmut $(MUTANTS_VENV)/bin/mutmut
+
+# The Streamlit app on the emulator and the local engine with the demo's data (docs/app.md): make app APP_ARGS="--as reader".
+APP_ARGS ?=
+.PHONY: app app-browser
+app: $(STAMP)
+	$(BIN)/mixpeek-snowflake app $(APP_ARGS)
+
+# Debian's Chromium for the app's browser test (tests/app/test_browser.py skips without one); needs root, as CI has.
+app-browser:
+	command -v chromium >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium)

@@ -170,6 +170,15 @@ def _add_run_log(sub: Any) -> None:
     _where(sql)
 
 
+def _add_app(sub: Any) -> None:
+    from mixpeek_app.local.launcher import add_arguments
+
+    app = _procedure(
+        sub, "app", "the Streamlit app (docs/app.md) on the emulator and the local engine with demo data", ()
+    )
+    add_arguments(app)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line: one subcommand per procedure, the run log, the demo and the local tools."""
     parser = argparse.ArgumentParser(
@@ -186,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_procedures(sub)
     _add_run_log(sub)
+    _add_app(sub)
     for name, summary in TOOLS.items():
         sub.add_parser(name, help=f"{summary} (see: mixpeek-snowflake {name} --help)", add_help=False)
     return parser
@@ -222,6 +232,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "runs": commands.run_runs,
     "status": commands.run_status,
     "sql": commands.run_sql,
+    "app": commands.run_app,
 }
 
 

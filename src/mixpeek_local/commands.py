@@ -210,3 +210,10 @@ def run_status(args: argparse.Namespace) -> int:
 def say(message: str) -> None:
     """A line for people, on stderr, so stdout stays machine-readable."""
     print(message, file=sys.stderr)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """The Streamlit app against the emulator and the local engine, until Ctrl-C (docs/app.md)."""
+    from mixpeek_app.local.launcher import run
+
+    return run(args)
