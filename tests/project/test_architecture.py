@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-CAPABILITIES = ("sync", "enrich", "views", "search")
+CAPABILITIES = ("sync", "enrich", "views", "search", "operate")
 BASE = ("errors", "arguments")
 SIDES = ("mixpeek", "snowflake")
 HANDLERS = ("procedures", "functions")
