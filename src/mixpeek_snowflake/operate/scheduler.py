@@ -105,7 +105,7 @@ class Scheduler:
         mode = mode_for(due)
         result |= {"due": due, "mode": mode, **self._sync(target, mode)}
         following = next_due(target, mode, result["status"], now)
-        result |= {column: format_timestamp(moment) for column, moment in following.items()}
+        result |= {column: moment.isoformat() if moment else None for column, moment in following.items()}
         self._record(target, following, result, now)
         return result
 
