@@ -24,6 +24,12 @@ DECLARED = {
     "enrich_mixpeek_documents": "procedure",
     "create_mixpeek_views": "procedure",
     "mixpeek_search": "function",
+    "add_mixpeek_target": "procedure",
+    "change_mixpeek_target": "procedure",
+    "pause_mixpeek_target": "procedure",
+    "resume_mixpeek_target": "procedure",
+    "remove_mixpeek_target": "procedure",
+    "run_due_mixpeek_syncs": "procedure",
 }
 DISTRIBUTION_OF = {"requests": "requests", "snowflake": "snowflake-snowpark-python"}
 
