@@ -10,6 +10,8 @@ import pytest
 from bundle.operate.conftest import FIRST, SECOND
 
 from mixpeek_local.emulator import Emulator
+from mixpeek_local.engine import strict
+from mixpeek_local.engine.strict import Caller
 from mixpeek_snowflake import procedures
 from mixpeek_snowflake.errors import InvalidArgument
 from mixpeek_snowflake.operate.options import parse_target_request
@@ -180,3 +182,17 @@ def test_add_refuses_a_configured_pair_and_change_merges_options(session: Any) -
     with pytest.raises(InvalidArgument) as caught:
         procedures.pause_mixpeek_target(session, FIRST, "DOCS_A", "  ")
     assert caught.value.argument == "reason"
+
+
+def test_under_the_strict_engine_with_autocommit_off_every_write_is_committed(session: Any, emulator: Emulator) -> None:
+    caller = Caller(autocommit=False)
+    strict.call(procedures.add_mixpeek_target, session, FIRST, "DOCS_A", {"schedule": "daily_full"}, caller=caller)
+    strict.call(procedures.add_mixpeek_target, session, SECOND, "DOCS_B", None, caller=caller)
+    strict.call(procedures.pause_mixpeek_target, session, SECOND, "DOCS_B", "later", caller=caller)
+
+    summary = strict.call(procedures.run_due_mixpeek_syncs, session, caller=caller)
+
+    assert [t["status"] for t in summary["targets"]] == ["SUCCEEDED", "PAUSED"]
+    rows = session.sql("SELECT ENABLED, LAST_SCHEDULED_STATUS FROM MIXPEEK_SYNC_TARGETS ORDER BY 1 DESC").collect()
+    assert [tuple(row) for row in rows] == [(True, "SUCCEEDED"), (False, None)]
+    assert _count(session, "DOCS_A") == 30
