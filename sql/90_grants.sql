@@ -67,6 +67,8 @@ GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.remove_mixp
   TO ROLE <% ctx.env.operator_role %>;
 GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.run_due_mixpeek_syncs()
   TO ROLE <% ctx.env.operator_role %>;
+GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.unlock_mixpeek_sync(VARCHAR, VARCHAR, VARCHAR)
+  TO ROLE <% ctx.env.operator_role %>;
 GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_TARGETS TO ROLE <% ctx.env.operator_role %>;
 GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_OPERATION_RUNS TO ROLE <% ctx.env.operator_role %>;
 GRANT SELECT ON VIEW <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_TARGET_HEALTH TO ROLE <% ctx.env.operator_role %>;

@@ -21,6 +21,7 @@ DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.pause_mixpe
 DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.resume_mixpeek_target(VARCHAR, VARCHAR);
 DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.remove_mixpeek_target(VARCHAR, VARCHAR);
 DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.run_due_mixpeek_syncs();
+DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.unlock_mixpeek_sync(VARCHAR, VARCHAR, VARCHAR);
 DROP VIEW IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_TARGET_HEALTH;
 DROP VIEW IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_RUNS;
 DROP FUNCTION IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.mixpeek_search(VARCHAR, VARIANT, VARIANT);

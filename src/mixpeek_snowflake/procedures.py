@@ -13,9 +13,10 @@ from mixpeek_snowflake.enrich.engine import Enrichment
 from mixpeek_snowflake.enrich.options import parse_enrich_request
 from mixpeek_snowflake.enrich.source import describe, plan_source
 from mixpeek_snowflake.mixpeek.client import DEFAULT_BASE_URL, MixpeekClient
-from mixpeek_snowflake.operate.options import parse_pair, parse_reason, parse_target_request
+from mixpeek_snowflake.operate.options import parse_pair, parse_reason, parse_run_id, parse_target_request
 from mixpeek_snowflake.operate.scheduler import Scheduler
 from mixpeek_snowflake.operate.targets import Targets
+from mixpeek_snowflake.operate.unlock import Unlock
 from mixpeek_snowflake.snowflake import runtime
 from mixpeek_snowflake.snowflake.database import Database
 from mixpeek_snowflake.sync.engine import Sync
@@ -141,3 +142,9 @@ def run_due_mixpeek_syncs(session: Any) -> dict[str, Any]:
         return sync_mixpeek_collection(session, collection_id, target_table, mode, options or None)
 
     return Scheduler(Targets(Database(session)), run_sync).run()
+
+
+def unlock_mixpeek_sync(session: Any, collection_id: str, target_table: str, run_id: str) -> dict[str, Any]:
+    """CALL unlock_mixpeek_sync(collection_id, target_table, run_id): free the lease a stopped run still holds."""
+    collection, target = parse_pair(collection_id, target_table)
+    return Unlock(Database(session), collection, target, parse_run_id(run_id)).run()

@@ -30,6 +30,7 @@ DECLARED = {
     "resume_mixpeek_target": "procedure",
     "remove_mixpeek_target": "procedure",
     "run_due_mixpeek_syncs": "procedure",
+    "unlock_mixpeek_sync": "procedure",
 }
 DISTRIBUTION_OF = {"requests": "requests", "snowflake": "snowflake-snowpark-python"}
 

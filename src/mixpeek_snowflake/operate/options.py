@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ DEFAULT_SCHEDULE = f"{HOURLY_INCREMENTAL},{DAILY_FULL}"
 TARGET_KEYS = ("schedule", "stale_after_seconds")
 MAX_STALE_SECONDS = 366 * 86400
 MAX_REASON_CHARS = 1000
+_RUN_ID = re.compile(r"run_[0-9]{8}T[0-9]{6}Z_[0-9a-f]{8}")
 EXAMPLE = '{"namespace": "ns_abc", "schedule": "hourly_incremental"}'
 
 SyncCheck = Callable[[str, str, dict[str, Any]], None]
@@ -91,3 +93,12 @@ def parse_reason(value: object) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_REASON_CHARS or not value.isprintable():
         raise InvalidArgument("reason", f"expected why the target is paused, 1 to {MAX_REASON_CHARS} characters")
     return value.strip()
+
+
+def parse_run_id(value: object) -> str:
+    """A sync run id such as run_20260101T120000Z_1a2b3c4d (the LEASE_RUN_ID mixpeek-snowflake status shows)."""
+    if not isinstance(value, str) or not _RUN_ID.fullmatch(value):
+        raise InvalidArgument(
+            "run_id", f"{value!r} is not allowed; expected a run id such as run_20260101T120000Z_1a2b3c4d"
+        )
+    return value

@@ -185,3 +185,39 @@ def health_tables(database: str, schema: str) -> list[str]:
         create_table(spec, TableName(spec.name, schema, database))
         for spec in (RUNS, STATE, REJECTS, TARGETS, OPERATION_RUNS)
     ]
+
+
+@dataclass(frozen=True)
+class LeaseTables:
+    """MIXPEEK_SYNC_STATE and MIXPEEK_SYNC_RUNS beside a target table."""
+
+    state: TableName
+    runs: TableName
+
+    @classmethod
+    def beside(cls, target: TableName) -> LeaseTables:
+        return cls(target.sibling(STATE.name), target.sibling(RUNS.name))
+
+    def exists(self) -> str:
+        """Params: schema, table."""
+        return (
+            f"SELECT COUNT(*) FROM {quote(self.state.database or '')}.INFORMATION_SCHEMA.TABLES "
+            "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?"
+        )
+
+    def lease(self) -> str:
+        """Params: collection, target. Columns: LEASE_RUN_ID, LEASE_EXPIRES_AT."""
+        return f"SELECT LEASE_RUN_ID, LEASE_EXPIRES_AT FROM {self.state.sql} WHERE {KEY}"
+
+    def release(self) -> str:
+        """Params: collection, target, run_id. Frees the lease only while that run holds it."""
+        return (
+            f"UPDATE {self.state.sql} SET LEASE_RUN_ID = NULL, LEASE_EXPIRES_AT = NULL WHERE {KEY} AND LEASE_RUN_ID = ?"
+        )
+
+    def abandon(self) -> str:
+        """Params: finished_at, error, run_id."""
+        return (
+            f"UPDATE {self.runs.sql} SET STATUS = 'ABANDONED', FINISHED_AT = {AT}, ERROR = ? "
+            "WHERE RUN_ID = ? AND STATUS = 'RUNNING'"
+        )
