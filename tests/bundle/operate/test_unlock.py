@@ -30,7 +30,6 @@ def _hold(session: Any, run_id: str) -> None:
 def test_unlock_frees_a_stopped_runs_lease_and_the_next_sync_runs(session: Any, emulator: Emulator) -> None:
     procedures.sync_mixpeek_collection(session, FIRST, "DOCS_A", "full", None)
     _hold(session, STUCK)
-    assert procedures.sync_mixpeek_collection(session, FIRST, "DOCS_A", "incremental", None)["status"] == "SKIPPED"
 
     with pytest.raises(InvalidArgument, match=f"does not hold the lease .* run {STUCK} does"):
         procedures.unlock_mixpeek_sync(session, FIRST, "DOCS_A", "run_20260101T000000Z_00000000")
