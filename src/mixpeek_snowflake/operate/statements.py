@@ -29,6 +29,7 @@ TARGET_COLUMNS = (
     "LAST_SCHEDULED_RUN_ID",
     "LAST_SCHEDULED_STATUS",
 )
+TARGET_PAGE_ROWS = 100
 HOURLY_STALE_SECONDS = 7200
 DAILY_STALE_SECONDS = 172800
 
@@ -67,9 +68,14 @@ class TargetTables:
         """Params: collection, target. Columns: TARGET_COLUMNS."""
         return f"SELECT {', '.join(TARGET_COLUMNS)} FROM {self.targets.sql} WHERE {KEY}"
 
-    def read_all(self) -> str:
-        """Every target, in key order. Columns: TARGET_COLUMNS."""
-        return f"SELECT {', '.join(TARGET_COLUMNS)} FROM {self.targets.sql} ORDER BY COLLECTION_ID, TARGET_TABLE"
+    def read_after(self) -> str:
+        """Params: collection, collection, target (the last key read, '' for the first page). The next targets in
+        key order, at most TARGET_PAGE_ROWS (inlined: no LIMIT ?). Columns: TARGET_COLUMNS."""
+        return (
+            f"SELECT {', '.join(TARGET_COLUMNS)} FROM {self.targets.sql} "
+            "WHERE COLLECTION_ID > ? OR (COLLECTION_ID = ? AND TARGET_TABLE > ?) "
+            f"ORDER BY COLLECTION_ID, TARGET_TABLE LIMIT {TARGET_PAGE_ROWS}"
+        )
 
     def change(self) -> str:
         """Params: options JSON, schedule, stale_after, updated_at, collection, target."""

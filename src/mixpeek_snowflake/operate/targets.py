@@ -79,7 +79,12 @@ class Targets:
         """Every configured target, in key order."""
         if not self.exists():
             return []
-        return [target_row(row) for row in self.db.rows(self.tables.read_all())]
+        found: list[dict[str, Any]] = []
+        last = ("", "")
+        while rows := self.db.rows(self.tables.read_after(), [last[0], last[0], last[1]]):
+            found += [target_row(row) for row in rows]
+            last = (found[-1]["collection_id"], found[-1]["target_table"])
+        return found
 
     def add(self, request: TargetRequest) -> dict[str, Any]:
         """Configure a new target (enabled, due at the scheduler's next run); refuse a pair configured already."""
