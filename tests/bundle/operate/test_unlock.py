@@ -1,5 +1,5 @@
-"""unlock_mixpeek_sync frees the lease only for the run that holds it, marks that run ABANDONED, and the next
-sync runs at once instead of being SKIPPED until the lease lapses."""
+"""A held lease makes the scheduled run SKIPPED (not FAILED) and keeps it due; unlock_mixpeek_sync frees the lease only
+for the run that holds it, marks that run ABANDONED, and the next scheduled run goes ahead at once."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from bundle.operate.conftest import FIRST
 from mixpeek_local.emulator import Emulator
 from mixpeek_snowflake import procedures
 from mixpeek_snowflake.errors import InvalidArgument
+from mixpeek_snowflake.operate.targets import Targets
+from mixpeek_snowflake.snowflake.database import Database
 
 STUCK = "run_20260101T000000Z_deadbeef"
 
@@ -27,9 +29,17 @@ def _hold(session: Any, run_id: str) -> None:
     ).collect()
 
 
-def test_unlock_frees_a_stopped_runs_lease_and_the_next_sync_runs(session: Any, emulator: Emulator) -> None:
+def test_a_held_lease_is_skipped_then_unlock_frees_it_and_the_target_runs(session: Any, emulator: Emulator) -> None:
+    procedures.add_mixpeek_target(session, FIRST, "DOCS_A", None)
     procedures.sync_mixpeek_collection(session, FIRST, "DOCS_A", "full", None)
     _hold(session, STUCK)
+
+    skipped = procedures.run_due_mixpeek_syncs(session)
+    entry = skipped["targets"][0]
+    assert (entry["status"], entry["mode"], skipped["status"], skipped["failed"]) == ("SKIPPED", "full", "SUCCEEDED", 0)
+    assert "another sync" in entry["reason"]
+    row = Targets(Database(session)).list()[0]
+    assert (row["next_full_at"], row["next_incremental_at"], row["last_scheduled_status"]) == (None, None, "SKIPPED")
 
     with pytest.raises(InvalidArgument, match=f"does not hold the lease .* run {STUCK} does"):
         procedures.unlock_mixpeek_sync(session, FIRST, "DOCS_A", "run_20260101T000000Z_00000000")
@@ -37,9 +47,9 @@ def test_unlock_frees_a_stopped_runs_lease_and_the_next_sync_runs(session: Any, 
     again = procedures.unlock_mixpeek_sync(session, FIRST, "DOCS_A", STUCK)
 
     assert (done["status"], done["runs_abandoned"], again["status"]) == ("UNLOCKED", 1, "NOT_HELD")
-    row = session.sql("SELECT STATUS, ERROR FROM MIXPEEK_SYNC_RUNS WHERE RUN_ID = ?", params=[STUCK]).collect()[0]
-    assert row[0] == "ABANDONED" and "unlock_mixpeek_sync" in row[1]
-    assert procedures.sync_mixpeek_collection(session, FIRST, "DOCS_A", "incremental", None)["status"] == "SUCCEEDED"
+    stuck = session.sql("SELECT STATUS, ERROR FROM MIXPEEK_SYNC_RUNS WHERE RUN_ID = ?", params=[STUCK]).collect()[0]
+    assert stuck[0] == "ABANDONED" and "unlock_mixpeek_sync" in stuck[1]
+    assert [t["status"] for t in procedures.run_due_mixpeek_syncs(session)["targets"]] == ["SUCCEEDED"]
 
 
 @pytest.mark.parametrize("run_id", ["", "run_1", "RUN_20260101T000000Z_deadbeef", None])
