@@ -55,7 +55,8 @@ CREATE OR REPLACE VIEW <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_RUNS 
 -- (https://docs.snowflake.com/en/sql-reference/sql/create-alert); it is resumed here because an alert is created
 -- suspended. The owner role needs EXECUTE ALERT on the account, and USAGE on the integration:
 --   GRANT EXECUTE ALERT ON ACCOUNT TO ROLE <owner_role>;  GRANT USAGE ON INTEGRATION <alert_integration> TO ROLE <owner_role>;
--- SNOWFLAKE.ALERT.LAST_SUCCESSFUL_SCHEDULED_TIME() keeps a failure from being reported twice
+-- SNOWFLAKE.ALERT.LAST_SUCCESSFUL_SCHEDULED_TIME() (TIMESTAMP_LTZ, turned into UTC like the run log's TIMESTAMP_NTZ
+-- columns) keeps a failure from being reported twice
 -- (https://docs.snowflake.com/en/user-guide/alerts#specifying-timestamps-based-on-alert-schedules).
 EXECUTE IMMEDIATE $$
 BEGIN
@@ -69,8 +70,8 @@ BEGIN
     IF (EXISTS (
       SELECT 1 FROM <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_TARGET_HEALTH
       WHERE IS_STALE
-        OR (LAST_STATUS = 'FAILED' AND LAST_RUN_STARTED_AT > COALESCE(SNOWFLAKE.ALERT.LAST_SUCCESSFUL_SCHEDULED_TIME(),
-            '1970-01-01'::TIMESTAMP_LTZ)::TIMESTAMP_NTZ)
+        OR (LAST_STATUS = 'FAILED' AND LAST_RUN_STARTED_AT > CONVERT_TIMEZONE('UTC',
+            COALESCE(SNOWFLAKE.ALERT.LAST_SUCCESSFUL_SCHEDULED_TIME(), '1970-01-01'::TIMESTAMP_LTZ))::TIMESTAMP_NTZ)
     ))
     THEN
       CALL SYSTEM$SEND_SNOWFLAKE_NOTIFICATION(

@@ -25,7 +25,7 @@ def test_the_alert_is_off_while_alert_integration_is_empty_and_names_it_once_set
     assert "IF ('OPS_EMAIL' = '') THEN" in on
     assert "CREATE OR ALTER ALERT MIXPEEK.CORE.MIXPEEK_HEALTH_ALERT WAREHOUSE = MIXPEEK_WH SCHEDULE = '60 MINUTE'" in on
     assert "SNOWFLAKE.NOTIFICATION.INTEGRATION('OPS_EMAIL')" in on
-    assert "WHERE IS_STALE OR (LAST_STATUS = 'FAILED' AND LAST_RUN_STARTED_AT > " in on
+    assert "WHERE IS_STALE OR (LAST_STATUS = 'FAILED' AND LAST_RUN_STARTED_AT > CONVERT_TIMEZONE('UTC', " in on
     assert on.endswith(
         "ALTER ALERT MIXPEEK.CORE.MIXPEEK_HEALTH_ALERT RESUME; "
         "RETURN 'health alert MIXPEEK_HEALTH_ALERT resumed'; END; $$"
