@@ -50,7 +50,7 @@ CREATE OR REPLACE VIEW <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_RUNS 
 
 -- The alert: every alert_schedule, when a sync run failed since the alert last ran, or a target is stale, it sends one
 -- notification through the integration named by alert_integration (email, webhook or queue:
--- https://docs.snowflake.com/en/user-guide/notifications/about-notifications), naming the targets. With
+-- https://docs.snowflake.com/en/user-guide/notifications/about-notifications) pointing at MIXPEEK_TARGET_HEALTH. With
 -- alert_integration empty the block does nothing. CREATE OR ALTER ALERT updates an existing alert in place
 -- (https://docs.snowflake.com/en/sql-reference/sql/create-alert); it is resumed here because an alert is created
 -- suspended. The owner role needs EXECUTE ALERT on the account, and USAGE on the integration:
@@ -75,11 +75,8 @@ BEGIN
     ))
     THEN
       CALL SYSTEM$SEND_SNOWFLAKE_NOTIFICATION(
-        SNOWFLAKE.NOTIFICATION.TEXT_PLAIN(
-          (SELECT 'Mixpeek sync targets need attention (SELECT * FROM MIXPEEK_TARGET_HEALTH): ' ||
-             LISTAGG(TARGET_TABLE || ' ' || COALESCE(LAST_STATUS, 'never run') || IFF(IS_STALE, ' stale', ''), ', ')
-           FROM <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_TARGET_HEALTH
-           WHERE IS_STALE OR LAST_STATUS = 'FAILED')),
+        SNOWFLAKE.NOTIFICATION.TEXT_PLAIN('Mixpeek: a sync target is stale or its newest run failed. See: SELECT * ' ||
+          'FROM <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_TARGET_HEALTH WHERE IS_STALE OR LAST_STATUS = ''FAILED'';'),
         SNOWFLAKE.NOTIFICATION.INTEGRATION('<% ctx.env.alert_integration %>'));
   ALTER ALERT <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.health_alert %> RESUME;
   RETURN 'health alert <% ctx.env.health_alert %> resumed';
