@@ -110,10 +110,12 @@ endif
 ifeq ($(ROW_ACCESS),1)
 	$(SNOW_SQL) -f sql/55_row_access.sql
 endif
+	$(SNOW_SQL) -f sql/60_tasks.sql
+	$(SNOW_SQL) -f sql/65_health.sql
 ifneq ($(COLLECTION),)
-	$(SNOW_SQL) -f sql/60_tasks.sql -D "collection_id=$(COLLECTION)" -D "mixpeek_namespace=$(NAMESPACE)"
+	$(SNOW_SQL) -f sql/70_target.sql -D "collection_id=$(COLLECTION)" -D "mixpeek_namespace=$(NAMESPACE)"
 else
-	@echo "No COLLECTION given: the example tasks (sql/60_tasks.sql) were not created."
+	@echo "No COLLECTION given: no sync target was added (CALL add_mixpeek_target(...): docs/operations.md)."
 endif
 	$(SNOW_SQL) -f sql/70_ingest.sql
 	$(SNOW_SQL) -f sql/90_grants.sql

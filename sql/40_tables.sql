@@ -236,3 +236,39 @@ CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_I
   KEPT NUMBER(38,0) COMMENT 'Objects kept although their file left the stage (on_removed = keep)',
   BATCH_IDS VARIANT COMMENT 'Mixpeek batches the run submitted'
 ) COMMENT = 'One row per ingest_stage_files run: what it sent or why it failed (MIXPEEK_SYNC_RUNS columns first)';
+
+-- The scheduler's configuration (add_mixpeek_target … run_due_mixpeek_syncs) and the run log of enrich and view
+-- builds; the procedures create both too when they are missing (docs/operations.md).
+CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_TARGETS (
+  COLLECTION_ID VARCHAR NOT NULL COMMENT 'Mixpeek collection id (col_…)',
+  TARGET_TABLE VARCHAR NOT NULL COMMENT 'Fully qualified target table',
+  OPTIONS VARIANT COMMENT 'The options every scheduled sync_mixpeek_collection call is given',
+  SCHEDULE VARCHAR NOT NULL COMMENT 'hourly_incremental, daily_full or hourly_incremental,daily_full (docs/operations.md)',
+  ENABLED BOOLEAN NOT NULL COMMENT 'FALSE while paused: the scheduler skips the target',
+  PAUSED_REASON VARCHAR COMMENT 'Why the target was paused (pause_mixpeek_target), NULL when enabled',
+  STALE_AFTER_SECONDS NUMBER(38,0) COMMENT 'Lag after which MIXPEEK_TARGET_HEALTH calls it stale',
+  CREATED_AT TIMESTAMP_NTZ NOT NULL COMMENT 'When the target was added (UTC)',
+  UPDATED_AT TIMESTAMP_NTZ NOT NULL COMMENT 'When the target was last changed, paused or resumed (UTC)',
+  NEXT_INCREMENTAL_AT TIMESTAMP_NTZ COMMENT 'When the next scheduled incremental run is due (UTC)',
+  NEXT_FULL_AT TIMESTAMP_NTZ COMMENT 'When the next scheduled full run is due (UTC)',
+  LAST_SCHEDULED_AT TIMESTAMP_NTZ COMMENT 'When the scheduler last ran the target (UTC)',
+  LAST_SCHEDULED_RUN_ID VARCHAR COMMENT 'Run (MIXPEEK_SYNC_RUNS.RUN_ID) the scheduler last started',
+  LAST_SCHEDULED_STATUS VARCHAR COMMENT 'How that run ended: SUCCEEDED, FAILED, SKIPPED …'
+) COMMENT = 'Sync targets run_due_mixpeek_syncs keeps up to date: schedule, options, enabled or paused and why';
+
+CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_OPERATION_RUNS (
+  KIND VARCHAR NOT NULL COMMENT 'enrich, views or ingest',
+  RUN_ID VARCHAR NOT NULL COMMENT 'Run id',
+  COLLECTION_ID VARCHAR COMMENT 'Mixpeek collection id (as given until resolved)',
+  TARGET VARCHAR COMMENT 'What the run read or wrote: the enrich source, the views'' source table',
+  STATUS VARCHAR NOT NULL COMMENT 'RUNNING, SUCCEEDED, PARTIAL (some rows failed) or FAILED',
+  DRY_RUN BOOLEAN COMMENT 'TRUE when the run wrote nothing but this row',
+  STARTED_AT TIMESTAMP_NTZ COMMENT 'Start (UTC)',
+  FINISHED_AT TIMESTAMP_NTZ COMMENT 'End (UTC)',
+  DOCUMENTS NUMBER(38,0) COMMENT 'Documents the run handled (enrich: sent; views: sampled)',
+  FAILED NUMBER(38,0) COMMENT 'Rows or documents that failed',
+  ERROR VARCHAR COMMENT 'Why the run failed',
+  SUMMARY VARIANT COMMENT 'The summary the CALL returned',
+  USER_NAME VARCHAR COMMENT 'CURRENT_USER() of the run',
+  ROLE_NAME VARCHAR COMMENT 'CURRENT_ROLE() of the run'
+) COMMENT = 'One row per enrich, view build or other non-sync run: what it did, or why it failed';

@@ -88,6 +88,12 @@ ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_STATE SET
 ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_RUNS SET TAG
   <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.source_tag %> = 'mixpeek',
   <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'internal';
+ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_TARGETS SET TAG
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.source_tag %> = 'mixpeek',
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'internal';
+ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_OPERATION_RUNS SET TAG
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.source_tag %> = 'mixpeek',
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'internal';
 
 ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.target_table %> MODIFY COLUMN SOURCE_URL
   SET TAG <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'sensitive';

@@ -2,11 +2,11 @@
 -- ingest_stage_files records each file in MIXPEEK_STAGE_FILES (its object, batch, status and error); the sync
 -- writes the documents, whose lineage names the object and whose root carries the stage path and checksum the
 -- object's blob metadata passed through. Files that failed appear with their error and no document.
--- IF NOT EXISTS: a rerun destroys nothing; to take a newer definition, DROP VIEW the two views and run this file again.
+-- CREATE OR REPLACE VIEW … COPY GRANTS: a redeploy takes the newer definition and keeps the grants; no data is touched.
 -- The views read the tables as they are: masking and row access policies still apply, for the role that queries.
 USE ROLE <% ctx.env.owner_role %>;
 
-CREATE VIEW IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILE_DOCUMENTS
+CREATE OR REPLACE VIEW <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILE_DOCUMENTS COPY GRANTS
   COMMENT = 'Each stage file ingest_stage_files sent, its Mixpeek object and the synced documents made from it'
 AS
 SELECT
@@ -35,7 +35,7 @@ FROM <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILES f
 LEFT JOIN <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.target_table %> d
   ON d.SOURCE_OBJECT_ID = f.OBJECT_ID AND NOT d.IS_DELETED;
 
-CREATE VIEW IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILE_LABELS
+CREATE OR REPLACE VIEW <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILE_LABELS COPY GRANTS
   COMMENT = 'Taxonomy labels of the documents made from each stage file: file, object, document, label'
 AS
 SELECT

@@ -66,3 +66,25 @@ GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST
 GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILES TO ROLE <% ctx.env.reader_role %>;
 GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_STATE TO ROLE <% ctx.env.reader_role %>;
 GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_RUNS TO ROLE <% ctx.env.reader_role %>;
+
+-- Sync targets as configuration and the health views (docs/operations.md): the operator adds, changes, pauses,
+-- resumes and removes targets, runs the due syncs now, and reads the targets, the health and every run.
+USE ROLE <% ctx.env.owner_role %>;
+GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.add_mixpeek_target(VARCHAR, VARCHAR, VARIANT)
+  TO ROLE <% ctx.env.operator_role %>;
+GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.change_mixpeek_target(VARCHAR, VARCHAR, VARIANT)
+  TO ROLE <% ctx.env.operator_role %>;
+GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.pause_mixpeek_target(VARCHAR, VARCHAR, VARCHAR)
+  TO ROLE <% ctx.env.operator_role %>;
+GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.resume_mixpeek_target(VARCHAR, VARCHAR)
+  TO ROLE <% ctx.env.operator_role %>;
+GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.remove_mixpeek_target(VARCHAR, VARCHAR)
+  TO ROLE <% ctx.env.operator_role %>;
+GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.run_due_mixpeek_syncs()
+  TO ROLE <% ctx.env.operator_role %>;
+GRANT USAGE ON PROCEDURE <% ctx.env.database %>.<% ctx.env.schema %>.unlock_mixpeek_sync(VARCHAR, VARCHAR, VARCHAR)
+  TO ROLE <% ctx.env.operator_role %>;
+GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_TARGETS TO ROLE <% ctx.env.operator_role %>;
+GRANT SELECT ON TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_OPERATION_RUNS TO ROLE <% ctx.env.operator_role %>;
+GRANT SELECT ON VIEW <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_TARGET_HEALTH TO ROLE <% ctx.env.operator_role %>;
+GRANT SELECT ON VIEW <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_RUNS TO ROLE <% ctx.env.operator_role %>;

@@ -48,7 +48,7 @@ def overview(targets: list[dict[str, Any]]) -> None:
     left.metric("Targets", len(targets))
     middle.metric("Failing", failing)
     right.metric("Stale", stale)
-    rows = [{**row, "FRESHNESS": documents.freshness(row.get("LAG_SECONDS"))} for row in targets]
+    rows = [{**row, "FRESHNESS": documents.freshness(_lag_since_success(row))} for row in targets]
     st.dataframe(ui.frame(rows, TABLE_COLUMNS), hide_index=True, key="health")
 
 
@@ -95,3 +95,8 @@ def act(page: ui.Page, action: str, procedure: str, args: list[Any]) -> None:
     st.success(f"{action}: {status or 'done'}")
     if isinstance(result, dict):
         st.json(result, expanded=False)
+
+
+def _lag_since_success(row: dict[str, Any]) -> Any:
+    """The health view counts a target that never succeeded from its creation; the app says never for it."""
+    return row.get("LAG_SECONDS") if row.get("LAST_SUCCESS_AT") is not None else None

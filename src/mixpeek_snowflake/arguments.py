@@ -152,6 +152,8 @@ _HOST = re.compile(
 )
 _CRON = re.compile(r"USING CRON (?:[0-9*/,-]+ ){5}UTC")
 _COUNT = re.compile(r"[0-9]{1,9}")
+_INTERVAL = re.compile(r"[1-9][0-9]{0,4} MINUTE")
+_SCHEDULE_RULE = "N MINUTE or USING CRON <5 fields> UTC"
 WAREHOUSE_SIZES = frozenset(
     {"XSMALL", "SMALL", "MEDIUM", "LARGE", "XLARGE", "XXLARGE", "XXXLARGE", "X4LARGE", "X5LARGE", "X6LARGE"}
 )
@@ -163,6 +165,10 @@ DEPLOY_RULES: dict[str, tuple[Callable[[str], bool], str]] = {
     "task_failures_before_suspend": (lambda v: bool(_COUNT.fullmatch(v)), "a whole number"),
     "task_retry_attempts": (lambda v: bool(_COUNT.fullmatch(v)), "a whole number"),
     "task_timeout_ms": (lambda v: bool(_COUNT.fullmatch(v)), "a whole number"),
+    "scheduler_schedule": (lambda v: bool(_INTERVAL.fullmatch(v) or _CRON.fullmatch(v)), _SCHEDULE_RULE),
+    "alert_schedule": (lambda v: bool(_INTERVAL.fullmatch(v) or _CRON.fullmatch(v)), _SCHEDULE_RULE),
+    "scheduler_warehouse": (lambda v: not v or bool(_IDENTIFIER.fullmatch(v)), "empty (serverless) or a warehouse"),
+    "alert_integration": (lambda v: not v or bool(_IDENTIFIER.fullmatch(v)), "empty (no alert) or an integration"),
 }
 IDENTIFIER_RULE = "an unquoted identifier: a letter or '_', then letters, digits, '_' or '$'"
 

@@ -18,6 +18,10 @@ from mixpeek_snowflake.errors import InvalidArgument, MixpeekSnowflakeError
 from mixpeek_snowflake.ingest.engine import Ingestion
 from mixpeek_snowflake.ingest.options import parse_ingest_request
 from mixpeek_snowflake.mixpeek.client import DEFAULT_BASE_URL, MixpeekClient
+from mixpeek_snowflake.operate.options import parse_pair, parse_reason, parse_run_id, parse_target_request
+from mixpeek_snowflake.operate.scheduler import Scheduler
+from mixpeek_snowflake.operate.targets import Targets
+from mixpeek_snowflake.operate.unlock import Unlock
 from mixpeek_snowflake.snowflake import runtime
 from mixpeek_snowflake.snowflake.database import Database
 from mixpeek_snowflake.snowflake.identifiers import TableName, validate_part
@@ -204,3 +208,52 @@ def ingest_stage_files(session: Any, stage: str, bucket_id: str, options: Any = 
     ingestion.prepare()
     with mixpeek_client(request.options.base_url, request.options.namespace) as client:
         return ingestion.run(client)
+
+
+def _check_sync_options(collection_id: str, target_table: str, options: dict[str, Any]) -> None:
+    parse_sync_request(collection_id, target_table, "incremental", options or None)
+
+
+def add_mixpeek_target(session: Any, collection_id: str, target_table: str, options: Any = None) -> dict[str, Any]:
+    """CALL add_mixpeek_target(collection_id, target_table, options): a new target for run_due_mixpeek_syncs."""
+    request = parse_target_request(collection_id, target_table, options, _check_sync_options)
+    return Targets(Database(session)).add(request)
+
+
+def change_mixpeek_target(session: Any, collection_id: str, target_table: str, options: Any = None) -> dict[str, Any]:
+    """CALL change_mixpeek_target(collection_id, target_table, options): change its schedule or sync options."""
+    request = parse_target_request(collection_id, target_table, options, _check_sync_options)
+    return Targets(Database(session)).change(request)
+
+
+def pause_mixpeek_target(session: Any, collection_id: str, target_table: str, reason: str) -> dict[str, Any]:
+    """CALL pause_mixpeek_target(collection_id, target_table, reason): the scheduler skips it until resumed."""
+    collection, target = parse_pair(collection_id, target_table)
+    return Targets(Database(session)).pause(collection, target, parse_reason(reason))
+
+
+def resume_mixpeek_target(session: Any, collection_id: str, target_table: str) -> dict[str, Any]:
+    """CALL resume_mixpeek_target(collection_id, target_table): enable a paused target again."""
+    collection, target = parse_pair(collection_id, target_table)
+    return Targets(Database(session)).resume(collection, target)
+
+
+def remove_mixpeek_target(session: Any, collection_id: str, target_table: str) -> dict[str, Any]:
+    """CALL remove_mixpeek_target(collection_id, target_table): forget it (its table, state and runs stay)."""
+    collection, target = parse_pair(collection_id, target_table)
+    return Targets(Database(session)).remove(collection, target)
+
+
+def run_due_mixpeek_syncs(session: Any) -> dict[str, Any]:
+    """CALL run_due_mixpeek_syncs(): sync every due, enabled target; one entry per target in the summary."""
+
+    def run_sync(collection_id: str, target_table: str, mode: str, options: dict[str, Any]) -> dict[str, Any]:
+        return sync_mixpeek_collection(session, collection_id, target_table, mode, options or None)
+
+    return Scheduler(Targets(Database(session)), run_sync).run()
+
+
+def unlock_mixpeek_sync(session: Any, collection_id: str, target_table: str, run_id: str) -> dict[str, Any]:
+    """CALL unlock_mixpeek_sync(collection_id, target_table, run_id): free the lease a stopped run still holds."""
+    collection, target = parse_pair(collection_id, target_table)
+    return Unlock(Database(session), collection, target, parse_run_id(run_id)).run()

@@ -11,8 +11,6 @@ from mixpeek_app.local.backend import LocalBackend
 from mixpeek_app.local.roles import AUDIENCES, hold_roles
 from mixpeek_local.emulator import Emulator, Store
 
-# The health views the app reads: the stand-in until the operate branch's sql/65_health.sql is merged.
-HEALTH_SQL = Path(__file__).with_name("stand_in_health.sql")
 SRC = Path(__file__).resolve().parents[2] / "src"
 PAGES = SRC / "mixpeek_app" / "app_pages"
 MAIN = SRC / "mixpeek_app" / "streamlit_app.py"

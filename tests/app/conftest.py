@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from app.app_world import API_KEY, DOCUMENTS, HEALTH_SQL, AppWorld
+from app.app_world import API_KEY, DOCUMENTS, AppWorld
 
 from mixpeek_app import backend
 from mixpeek_app.local import world as worlds
@@ -25,10 +25,7 @@ def app_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppWorld]:
         environment(MIXPEEK_API_KEY=API_KEY, MIXPEEK_BASE_URL=emulator.base_url, MIXPEEK_NAMESPACE=NAMESPACE),
         local_session(tmp_path_factory.mktemp("app-engine")) as session,
     ):
-        monkey = pytest.MonkeyPatch()
-        monkey.setattr(worlds, "HEALTH_SQL", (HEALTH_SQL,))
         built = worlds.build(session, store, emulator, say=lambda _line: None)
-        monkey.undo()
         local = LocalBackend(session, defaults=built.defaults())
         app = AppWorld(store, emulator, session, local, built)
         for name in ("pause_mixpeek_target", "resume_mixpeek_target"):

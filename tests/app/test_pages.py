@@ -44,7 +44,7 @@ def test_targets_lists_every_target_with_its_health(app_world: AppWorld) -> None
     failed = health[health["TARGET_TABLE"].str.endswith(app_world.world.failed_target)].iloc[0]
     assert failed["LAST_STATUS"] == "FAILED" and failed["CONSECUTIVE_FAILURES"] == 1
     assert failed["FRESHNESS"] == "never"
-    assert [metric.value for metric in test.metric] == ["2", "1", "1"]
+    assert [metric.value for metric in test.metric] == ["2", "1", "0"]
 
 
 def test_a_failed_target_shows_its_error_in_full(app_world: AppWorld) -> None:

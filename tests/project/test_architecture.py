@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-CAPABILITIES = ("sync", "enrich", "views", "search", "ingest")
+CAPABILITIES = ("sync", "enrich", "views", "search", "ingest", "operate")
 BASE = ("errors", "arguments", "logfilter")
 SIDES = ("mixpeek", "snowflake")
 HANDLERS = ("procedures", "functions")

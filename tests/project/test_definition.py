@@ -26,6 +26,13 @@ DECLARED = {
     "mixpeek_search": "function",
     "enrich_mixpeek_push": "procedure",
     "ingest_stage_files": "procedure",
+    "add_mixpeek_target": "procedure",
+    "change_mixpeek_target": "procedure",
+    "pause_mixpeek_target": "procedure",
+    "resume_mixpeek_target": "procedure",
+    "remove_mixpeek_target": "procedure",
+    "run_due_mixpeek_syncs": "procedure",
+    "unlock_mixpeek_sync": "procedure",
 }
 # Caller's rights and no network: it reads the source as the caller and hands the rows to enrich_mixpeek_push.
 CALLERS_RIGHTS = {"enrich_mixpeek_documents"}

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import random
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-
-import yaml  # type: ignore[import-untyped]
 
 from mixpeek_local.demo.roundtrip import RETRIEVER, SOURCE, source_table
 from mixpeek_local.demo.run import COLLECTION_ID, NAMESPACE, change_collection
@@ -18,15 +14,12 @@ from mixpeek_local.emulator import Emulator, Store, seed_collection
 from mixpeek_local.emulator.faults import Fault
 from mixpeek_local.emulator.retrievers import seed_retriever
 from mixpeek_local.engine import strict
-from mixpeek_snowflake.procedures import enrich_mixpeek_documents, sync_mixpeek_collection
+from mixpeek_snowflake.operate.statements import health_tables, health_views, quoted_schema
+from mixpeek_snowflake.procedures import add_mixpeek_target, enrich_mixpeek_documents, sync_mixpeek_collection
 
-REPO = Path(__file__).resolve().parents[3]
-# The real health views once they are merged, else the tests' stand-in with the same columns.
-HEALTH_SQL = (REPO / "sql" / "65_health.sql", REPO / "tests" / "app" / "stand_in_health.sql")
 FAILED_TARGET = "MIXPEEK_DOCUMENTS_ARCHIVE"
 FAILURE_MESSAGE = "filter field metadata.colour does not exist in this collection"
 MISSING_DOCUMENT = "doc_000000000000"
-_TEMPLATE = re.compile(r"<%\s*ctx\.env\.(\w+)\s*%>")
 
 
 @dataclass(frozen=True)
@@ -62,6 +55,8 @@ def build(session: Any, store: Store, emulator: Emulator, say: Callable[[str], N
     Each CALL runs under the strict engine, as Snowflake would run it.
     """
     world = World()
+    for target in ("MIXPEEK_DOCUMENTS", world.failed_target):
+        strict.call(add_mixpeek_target, session, world.collection_id, target, None)
     full = strict.call(sync_mixpeek_collection, session, world.collection_id, "MIXPEEK_DOCUMENTS", "full")
     say(f"full sync of {world.collection_id}: {full['status']}")
     change_collection(store, random.Random(11), updates=10, deletes=3, adds=5)
@@ -81,22 +76,8 @@ def build(session: Any, store: Store, emulator: Emulator, say: Callable[[str], N
     return world
 
 
-def health_sql() -> Path:
-    """The first of HEALTH_SQL that exists."""
-    return next(path for path in HEALTH_SQL if path.exists())
-
-
-def statements(text: str, env: dict[str, str]) -> list[str]:
-    """The file's statements, one by one, with <% ctx.env.NAME %> rendered and comment lines dropped."""
-    rendered = _TEMPLATE.sub(lambda match: env[match.group(1)], text)
-    lines = [line for line in rendered.splitlines() if not line.lstrip().startswith("--")]
-    return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]
-
-
-def create_health_views(session: Any, path: Path | None = None) -> None:
-    """Create the health views in the session's schema (database and schema rendered as the session's)."""
-    row = session.sql("SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()").collect()[0]
-    env = {str(k): str(v) for k, v in yaml.safe_load((REPO / "snowflake.yml").read_text())["env"].items()}
-    env.update(database=str(row[0]), schema=str(row[1]))
-    for statement in statements((path or health_sql()).read_text(), env):
+def create_health_views(session: Any) -> None:
+    """The health views (the text sql/65_health.sql deploys, a project test ties them) in the session's schema."""
+    database, schema = (str(value) for value in session.sql("SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()").collect()[0])
+    for statement in health_tables(database, schema) + health_views(quoted_schema(database, schema)):
         session.sql(statement).collect()

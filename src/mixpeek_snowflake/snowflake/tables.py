@@ -182,7 +182,56 @@ TAXONOMIES = TableSpec(
     ),
 )
 
-ALL_TABLES = (DOCUMENTS, STAGE, STATE, RUNS, REJECTS, LABELS, TAXONOMIES)
+TARGETS = TableSpec(
+    name="MIXPEEK_SYNC_TARGETS",
+    comment="Sync targets run_due_mixpeek_syncs keeps up to date: schedule, options, enabled or paused and why",
+    columns=(
+        Column("COLLECTION_ID", "VARCHAR", "Mixpeek collection id (col_…)", not_null=True),
+        Column("TARGET_TABLE", "VARCHAR", "Fully qualified target table", not_null=True),
+        Column("OPTIONS", "VARIANT", "The options every scheduled sync_mixpeek_collection call is given"),
+        Column(
+            "SCHEDULE",
+            "VARCHAR",
+            "hourly_incremental, daily_full or hourly_incremental,daily_full (docs/operations.md)",
+            not_null=True,
+        ),
+        Column("ENABLED", "BOOLEAN", "FALSE while paused: the scheduler skips the target", not_null=True),
+        Column("PAUSED_REASON", "VARCHAR", "Why the target was paused (pause_mixpeek_target), NULL when enabled"),
+        Column("STALE_AFTER_SECONDS", "NUMBER(38,0)", "Lag after which MIXPEEK_TARGET_HEALTH calls it stale"),
+        Column("CREATED_AT", "TIMESTAMP_NTZ", "When the target was added (UTC)", not_null=True),
+        Column(
+            "UPDATED_AT", "TIMESTAMP_NTZ", "When the target was last changed, paused or resumed (UTC)", not_null=True
+        ),
+        Column("NEXT_INCREMENTAL_AT", "TIMESTAMP_NTZ", "When the next scheduled incremental run is due (UTC)"),
+        Column("NEXT_FULL_AT", "TIMESTAMP_NTZ", "When the next scheduled full run is due (UTC)"),
+        Column("LAST_SCHEDULED_AT", "TIMESTAMP_NTZ", "When the scheduler last ran the target (UTC)"),
+        Column("LAST_SCHEDULED_RUN_ID", "VARCHAR", "Run (MIXPEEK_SYNC_RUNS.RUN_ID) the scheduler last started"),
+        Column("LAST_SCHEDULED_STATUS", "VARCHAR", "How that run ended: SUCCEEDED, FAILED, SKIPPED …"),
+    ),
+)
+
+OPERATION_RUNS = TableSpec(
+    name="MIXPEEK_OPERATION_RUNS",
+    comment="One row per enrich, view build or other non-sync run: what it did, or why it failed",
+    columns=(
+        Column("KIND", "VARCHAR", "enrich, views or ingest", not_null=True),
+        Column("RUN_ID", "VARCHAR", "Run id", not_null=True),
+        Column("COLLECTION_ID", "VARCHAR", "Mixpeek collection id (as given until resolved)"),
+        Column("TARGET", "VARCHAR", "What the run read or wrote: the enrich source, the views' source table"),
+        Column("STATUS", "VARCHAR", "RUNNING, SUCCEEDED, PARTIAL (some rows failed) or FAILED", not_null=True),
+        Column("DRY_RUN", "BOOLEAN", "TRUE when the run wrote nothing but this row"),
+        Column("STARTED_AT", "TIMESTAMP_NTZ", "Start (UTC)"),
+        Column("FINISHED_AT", "TIMESTAMP_NTZ", "End (UTC)"),
+        Column("DOCUMENTS", "NUMBER(38,0)", "Documents the run handled (enrich: sent; views: sampled)"),
+        Column("FAILED", "NUMBER(38,0)", "Rows or documents that failed"),
+        Column("ERROR", "VARCHAR", "Why the run failed"),
+        Column("SUMMARY", "VARIANT", "The summary the CALL returned"),
+        Column("USER_NAME", "VARCHAR", "CURRENT_USER() of the run"),
+        Column("ROLE_NAME", "VARCHAR", "CURRENT_ROLE() of the run"),
+    ),
+)
+
+ALL_TABLES = (DOCUMENTS, STAGE, STATE, RUNS, REJECTS, LABELS, TAXONOMIES, TARGETS, OPERATION_RUNS)
 BOOKKEEPING = ALL_TABLES[1:]
 
 STAGE_FILES = TableSpec(
