@@ -102,6 +102,7 @@ class Enrichment:
             return
         cutoff = self.clock() - timedelta(days=self.options.failure_retention_days)
         self.counts.expired = self.db.count(self.tables.expire_failures(), [format_timestamp(cutoff)])
+        self.db.commit()
 
     @property
     def _placed(self) -> EnrichTables:
@@ -213,6 +214,7 @@ class Enrichment:
         failure_rows = [json.dumps(f.as_row(), default=str) for f in failures]
         for chunk, _count in chunk_rows(failure_rows, MAX_BIND_CHARS):
             self.db.rows(self._placed.insert_failures(), [self.run_id, self.collection_id, source, now, chunk])
+        self.db.commit()
 
     def _count_failures(self, failures: Iterable[Failure]) -> None:
         for failure in failures:

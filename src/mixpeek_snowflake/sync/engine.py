@@ -203,6 +203,7 @@ class Sync:
                 "and was skipped"
             )
         self.abandoned = self.runs.close_abandoned(before.lease_run_id, now)
+        self.db.commit()
 
     def _clean_up(self) -> None:
         steps = (
@@ -214,6 +215,10 @@ class Sync:
                 self.db.rows(sql, params)
             except Exception:
                 log.exception("run %s: could not clear its %s", self.run_id, what)
+        try:
+            self.db.commit()
+        except Exception:
+            log.exception("run %s: could not commit its clean-up", self.run_id)
 
     def _decide_mode(self, state: StoredState) -> None:
         """Run full, saying why, when the state cannot be trusted for an incremental run."""

@@ -40,6 +40,7 @@ class Reset:
         if not facts.has(tables.state.name):
             return {**summary, "state_rows_deleted": 0, "note": "no sync has run in this schema"}
         deleted = self.db.count(tables.reset_state(), [*key, format_timestamp(self.clock())])
+        self.db.commit()
         if not deleted and self.db.first(tables.read_state(), key):
             row = self.db.first(tables.read_state(), key) or (None,) * 4
             raise SyncConflict(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from local_world import enrich_mixpeek_documents
 
 from mixpeek_snowflake.errors import InvalidArgument
-from mixpeek_snowflake.procedures import enrich_mixpeek_documents
 
 COLLECTION = "col_loop000001"
 

@@ -1,0 +1,97 @@
+"""The sync, label refresh and reset as Snowflake CALLs them for callers whose session differs from the default.
+
+Each runs through the strict engine (local_world.call) with one caller setting: AUTOCOMMIT off (an implicit
+transaction at every DML, rolled back with an error if the procedure leaves one open), the CALL inside the
+caller's open transaction (refused at once, nothing done), a DD/MM/YYYY TIMESTAMP_INPUT_FORMAT, and a
+ROWS_PER_RESULTSET of 100 (every result cut to 100 rows).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from bundle.sync.e2e.helpers import COLLECTION, assert_matches_truth, query
+from local_world import call
+
+from mixpeek_local.emulator import Store
+from mixpeek_local.engine.strict import Caller
+from mixpeek_snowflake import procedures
+from mixpeek_snowflake.snowflake.database import InsideTransaction
+
+CALLERS = {
+    "autocommit-off": Caller(autocommit=False),
+    "timestamp-format": Caller(timestamp_input_format="DD/MM/YYYY HH24:MI:SS"),
+    "rows-per-resultset-100": Caller(rows_per_resultset=100),
+}
+
+
+def _sync(session: Any, caller: Caller, mode: str, **options: Any) -> dict[str, Any]:
+    return call(
+        procedures.sync_mixpeek_collection,
+        session,
+        COLLECTION,
+        "MIXPEEK_DOCUMENTS",
+        mode,
+        options or None,
+        caller=caller,
+    )
+
+
+def _bookkeeping_is_closed(session: Any) -> None:
+    runs = query(session, "SELECT STATUS FROM MIXPEEK_SYNC_RUNS")
+    assert runs and {r["STATUS"] for r in runs} <= {"SUCCEEDED", "SKIPPED"}
+    state = query(session, "SELECT LEASE_RUN_ID FROM MIXPEEK_SYNC_STATE")
+    assert len(state) == 1 and state[0]["LEASE_RUN_ID"] is None
+    assert query(session, "SELECT COUNT(*) AS N FROM MIXPEEK_SYNC_STAGE")[0]["N"] == 0
+
+
+@pytest.mark.parametrize("caller", CALLERS.values(), ids=CALLERS.keys())
+def test_full_then_incremental_sync_lands_everything_for_the_caller(session, store: Store, emulator, caller):
+    first = _sync(session, caller, "full", page_size=50)
+    assert first["status"] == "SUCCEEDED" and first["inserted"] == 240
+    assert_matches_truth(session, store)
+    docs = store.documents(COLLECTION)
+    store.update_document(COLLECTION, docs[0]["document_id"], {"metadata": {"price": 3.5}})
+    store.delete_document(COLLECTION, docs[1]["document_id"])
+    second = _sync(session, caller, "incremental", page_size=50)
+    assert second["mode"] == "incremental", second["reason"]
+    assert (second["updated"], second["deleted"]) == (1, 1)
+    assert_matches_truth(session, store)
+    labels = query(session, "SELECT COUNT(*) AS N FROM MIXPEEK_DOCUMENT_LABELS")[0]["N"]
+    refreshed = call(procedures.refresh_mixpeek_labels, session, COLLECTION, caller=caller)
+    assert refreshed["status"] == "SUCCEEDED" and refreshed["labels_written"] == labels > 0
+    _bookkeeping_is_closed(session)
+
+
+def test_reset_lands_with_autocommit_off(session, store: Store, emulator):
+    _sync(session, Caller(), "full")
+    reset = call(procedures.reset_mixpeek_sync, session, COLLECTION, caller=Caller(autocommit=False))
+    assert reset["state_rows_deleted"] == 1
+    assert query(session, "SELECT COUNT(*) AS N FROM MIXPEEK_SYNC_STATE")[0]["N"] == 0
+
+
+def _tables(session: Any) -> set[str]:
+    schema = session.sql("SELECT CURRENT_SCHEMA()").collect()[0][0]
+    rows = query(session, "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ?", [schema])
+    return {r["TABLE_NAME"] for r in rows}
+
+
+@pytest.mark.parametrize("handler", ["sync_mixpeek_collection", "refresh_mixpeek_labels", "reset_mixpeek_sync"])
+def test_a_call_inside_the_callers_transaction_is_refused_before_anything(session, store: Store, emulator, handler):
+    before = _tables(session)
+    with pytest.raises(InsideTransaction, match="CALL it outside a transaction"):
+        call(getattr(procedures, handler), session, COLLECTION, caller=Caller(in_transaction=True))
+    assert emulator.request_count() == 0
+    assert _tables(session) == before
+
+
+def test_a_call_inside_a_transaction_after_a_first_run_leaves_every_table_as_it_was(session, store: Store, emulator):
+    _sync(session, Caller(), "full")
+    runs = query(session, "SELECT RUN_ID, STATUS FROM MIXPEEK_SYNC_RUNS")
+    requests = emulator.request_count()
+    with pytest.raises(InsideTransaction):
+        _sync(session, Caller(in_transaction=True, autocommit=False), "incremental")
+    assert emulator.request_count() == requests
+    assert query(session, "SELECT RUN_ID, STATUS FROM MIXPEEK_SYNC_RUNS") == runs
+    _bookkeeping_is_closed(session)
