@@ -118,8 +118,8 @@ class Enrichment:
             schema = self.options.state_schema[0]
         if not database or not schema:
             raise MixpeekSnowflakeError(
-                "the session has no current database and schema for MIXPEEK_ENRICH_STATE; "
-                'pass {"state_schema": "DATABASE.SCHEMA"} or run USE SCHEMA first'
+                "the procedure has no current database and schema for MIXPEEK_ENRICH_STATE; "
+                'pass {"state_schema": "DATABASE.SCHEMA"}'
             )
         return EnrichTables.in_schema(database, schema)
 

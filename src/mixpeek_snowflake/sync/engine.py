@@ -120,13 +120,15 @@ class Sync:
         return self.runs.end("SUCCEEDED")
 
     def _qualified(self, target: TableName) -> TableName:
+        """An unqualified target in the procedure's own database and schema (an owner's-rights procedure runs in
+        them, whatever the caller's USE)."""
         if target.is_qualified:
             return target
         database, schema = self.db.first(CURRENT_CONTEXT) or (None, None)
         if not database or not schema:
             raise MixpeekSnowflakeError(
-                "invalid target_table: the session has no current database and schema; "
-                "qualify it as DATABASE.SCHEMA.TABLE or run USE SCHEMA first"
+                "invalid target_table: the procedure has no current database and schema to place an unqualified "
+                "name in; qualify it as DATABASE.SCHEMA.TABLE"
             )
         return target.qualified(database, schema)
 
@@ -195,7 +197,10 @@ class Sync:
         self.db.rows(self.tables.ensure_state(), self._key())
         before = self._read_state()
         params = [self.run_id, format_timestamp(expires), *self._key(), format_timestamp(now)]
-        if self.db.count(self.tables.acquire_lease(), params) < 1:
+        taken = self.db.count(self.tables.acquire_lease(), params)
+        if taken > 1:
+            self._keep_one_state()
+        if taken < 1:
             held = self._read_state()
             raise LeaseHeld(
                 f"another sync of collection {self.collection_id} into {self.tables.target.display} is running "
@@ -204,6 +209,15 @@ class Sync:
             )
         self.abandoned = self.runs.close_abandoned(before.lease_run_id, now)
         self.db.commit()
+
+    def _keep_one_state(self) -> None:
+        """Two first runs at once each inserted a state row and this run leased both: keep the most advanced one."""
+        marker = f"{self.run_id}:kept"
+        with self.db.transaction():
+            self.db.rows(self.tables.copy_best_state(), [marker, *self._key(), self.run_id])
+            self.db.rows(self.tables.drop_leased_states(), [*self._key(), self.run_id])
+            self.db.rows(self.tables.relabel_lease(), [self.run_id, *self._key(), marker])
+        log.warning("run %s: the pair had more than one state row (concurrent first runs); kept one", self.run_id)
 
     def _clean_up(self) -> None:
         steps = (

@@ -26,6 +26,7 @@ class Reset:
         self.clock = clock
 
     def _tables(self) -> SyncTables:
+        """An unqualified target in the procedure's own database and schema (owner's rights), as the sync placed it."""
         if self.target.is_qualified:
             return SyncTables.beside(self.target)
         database, schema = self.db.first(CURRENT_CONTEXT) or (None, None)

@@ -191,6 +191,29 @@ class SyncTables:
             f"AND (LEASE_RUN_ID IS NULL OR LEASE_EXPIRES_AT < {AT})"
         )
 
+    def copy_best_state(self) -> str:
+        """Params: marker, collection, target, run_id. Of the pair's rows leased to this run (two first runs at once
+        can each insert one: nothing in Snowflake enforces uniqueness), a copy of the most advanced, leased to the
+        marker."""
+        names = [c.name for c in STATE.columns]
+        values = ["?" if name == "LEASE_RUN_ID" else name for name in names]
+        return (
+            f"INSERT INTO {self.state.sql} ({', '.join(names)}) SELECT {', '.join(values)} FROM {self.state.sql} "
+            "WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? AND LEASE_RUN_ID = ? "
+            "ORDER BY LAST_SUCCESS_AT DESC NULLS LAST, WATERMARK DESC NULLS LAST LIMIT 1"
+        )
+
+    def drop_leased_states(self) -> str:
+        """Params: collection, target, run_id. The pair's rows leased to this run (after copy_best_state)."""
+        return f"DELETE FROM {self.state.sql} WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? AND LEASE_RUN_ID = ?"
+
+    def relabel_lease(self) -> str:
+        """Params: run_id, collection, target, marker. The kept copy's lease back to the run."""
+        return (
+            f"UPDATE {self.state.sql} SET LEASE_RUN_ID = ? "
+            "WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? AND LEASE_RUN_ID = ?"
+        )
+
     def release_lease(self) -> str:
         """Params: collection, target, run_id."""
         return (

@@ -95,3 +95,38 @@ def test_a_call_inside_a_transaction_after_a_first_run_leaves_every_table_as_it_
     assert emulator.request_count() == requests
     assert query(session, "SELECT RUN_ID, STATUS FROM MIXPEEK_SYNC_RUNS") == runs
     _bookkeeping_is_closed(session)
+
+
+def test_two_state_rows_left_by_concurrent_first_runs_heal_into_one(session, store: Store, emulator):
+    _sync(session, Caller(), "full")
+    target = query(session, "SELECT TARGET_TABLE FROM MIXPEEK_SYNC_STATE")[0]["TARGET_TABLE"]
+    session.sql("DELETE FROM MIXPEEK_SYNC_STATE").collect()
+    for _ in range(2):
+        insert = "INSERT INTO MIXPEEK_SYNC_STATE (COLLECTION_ID, TARGET_TABLE) VALUES (?, ?)"
+        session.sql(insert, [COLLECTION, target]).collect()
+    healed = _sync(session, Caller(), "incremental")
+    assert healed["status"] == "SUCCEEDED" and healed["mode"] == "full"
+    state = query(session, "SELECT WATERMARK, LEASE_RUN_ID, LAST_RUN_ID FROM MIXPEEK_SYNC_STATE")
+    assert len(state) == 1 and state[0]["LEASE_RUN_ID"] is None and state[0]["LAST_RUN_ID"] == healed["run_id"]
+    assert _sync(session, Caller(), "incremental")["mode"] == "incremental"
+    assert_matches_truth(session, store)
+
+
+def test_unqualified_names_resolve_in_the_procedures_schema_whatever_the_caller_uses(session, store: Store, emulator):
+    database, home = session.sql("SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()").collect()[0]
+    session.sql("CREATE SCHEMA ELSEWHERE").collect()
+    session.sql(f'USE SCHEMA "{database}".ELSEWHERE').collect()
+    summary = call(
+        procedures.sync_mixpeek_collection,
+        session,
+        COLLECTION,
+        "MIXPEEK_DOCUMENTS",
+        "full",
+        None,
+        home=(database, home),
+    )
+    assert summary["target_table"] == f"{database}.{home}.MIXPEEK_DOCUMENTS"
+    session.sql(f'USE SCHEMA "{database}"."{home}"').collect()
+    assert "MIXPEEK_DOCUMENTS" in _tables(session)
+    session.sql(f'USE SCHEMA "{database}".ELSEWHERE').collect()
+    assert "MIXPEEK_DOCUMENTS" not in _tables(session)
