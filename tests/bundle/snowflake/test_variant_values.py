@@ -35,7 +35,7 @@ def test_a_numeric_option_keeps_its_meaning_whatever_form_it_arrives_in(given: o
 
 @pytest.mark.parametrize("given", ["60.5", 60.5, Decimal("60.5"), "sixty", "", "1e2", True, "600"])
 def test_a_numeric_option_that_is_not_a_whole_number_in_range_is_refused(given: object) -> None:
-    with pytest.raises(InvalidArgument, match="option page_size.*expected an integer 1 to 100"):
+    with pytest.raises(InvalidArgument, match=r"option page_size.*expected an integer 1 to 100"):
         integer_option(1, 100)("page_size", given)
 
 
