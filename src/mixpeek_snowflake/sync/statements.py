@@ -402,7 +402,8 @@ class SyncTables:
         return (
             f"INSERT INTO {self.labels.sql} ({', '.join(LABELS.column_names)}) "
             "SELECT e.DOCUMENT_ID, e.COLLECTION_ID, e.L:taxonomy_id::VARCHAR, x.TAXONOMY_NAME, "
-            "e.L:node_id::VARCHAR, e.L:label::VARCHAR, e.L:score::FLOAT, e.L:rank::NUMBER(38,0), e.L:path, "
+            "e.L:node_id::VARCHAR, e.L:label::VARCHAR, e.L:score::FLOAT, e.L:rank::NUMBER(38,0), "
+            "STRIP_NULL_VALUE(e.L:path), "
             f"e.UPDATED_AT, ?, {AT}, ? "
             f"FROM (SELECT s.DOCUMENT_ID, s.COLLECTION_ID, s.UPDATED_AT, l.VALUE AS L FROM ({source}) s, "
             "LATERAL FLATTEN(INPUT => s.LABELS) l) e "
@@ -423,11 +424,13 @@ def _changed(target: str, source: str) -> str:
 
 
 def _from_row(column: Column) -> str:
+    """A staged column from its key of the bound row; a JSON null lands as SQL NULL (STRIP_NULL_VALUE), not as the
+    VARIANT null https://docs.snowflake.com/en/user-guide/semistructured-considerations describes."""
     key = column.name.lower()
     if column.name == "METADATA":
-        return "f.VALUE:document:metadata"
+        return "STRIP_NULL_VALUE(f.VALUE:document:metadata)"
     if column.type == "VARIANT":
-        return f"f.VALUE:{key}"
+        return f"STRIP_NULL_VALUE(f.VALUE:{key})"
     if column.type == "TIMESTAMP_NTZ":
         return to_timestamp_ntz(f"f.VALUE:{key}::VARCHAR")
     return f"f.VALUE:{key}::{column.type}"

@@ -130,3 +130,23 @@ def test_unqualified_names_resolve_in_the_procedures_schema_whatever_the_caller_
     assert "MIXPEEK_DOCUMENTS" in _tables(session)
     session.sql(f'USE SCHEMA "{database}".ELSEWHERE').collect()
     assert "MIXPEEK_DOCUMENTS" not in _tables(session)
+
+
+def test_json_nulls_land_as_sql_null_not_as_variant_null(session, store: Store, emulator):
+    docs = store.documents(COLLECTION)
+    without = {k: v for k, v in docs[0].items() if k != "metadata"}
+    store.replace_document(COLLECTION, {**without, "metadata": None})
+    _sync(session, Caller(), "full")
+    rows = query(
+        session,
+        "SELECT IS_NULL_VALUE(METADATA) AS JSON_NULL, METADATA IS NULL AS SQL_NULL FROM MIXPEEK_DOCUMENTS "
+        "WHERE DOCUMENT_ID = ?",
+        [docs[0]["document_id"]],
+    )
+    assert rows == [{"JSON_NULL": None, "SQL_NULL": True}]
+    paths = query(
+        session,
+        "SELECT COUNT_IF(IS_NULL_VALUE(PATH)) AS JSON_NULL, COUNT_IF(PATH IS NULL) AS SQL_NULL "
+        "FROM MIXPEEK_DOCUMENT_LABELS",
+    )[0]
+    assert paths["JSON_NULL"] == 0 and paths["SQL_NULL"] > 0
