@@ -99,18 +99,28 @@ class SyncTables:
         """Params: schema name."""
         return f"SELECT COUNT(*) FROM {self._information_schema('SCHEMATA')} WHERE SCHEMA_NAME = ?"
 
+    def names(self) -> list[str]:
+        """The sync's table names, the target first: the schema queries ask about these only, one row per table,
+        so a caller's ROWS_PER_RESULTSET (at least 7) cannot cut them."""
+        return [table.name for _, table in self.specs()]
+
+    def _own(self) -> str:
+        return f"TABLE_SCHEMA = ? AND TABLE_NAME IN ({', '.join('?' for _ in self.specs())})"
+
     def schema_tables(self) -> str:
-        """Params: schema name. Each table or view of the schema: name, type, creation time."""
+        """Params: schema name, *names(). Each of the sync's tables or views there: name, type, creation time."""
         tables = self._information_schema("TABLES")
-        return f"SELECT TABLE_NAME, TABLE_TYPE, CREATED FROM {tables} WHERE TABLE_SCHEMA = ?"
+        return f"SELECT TABLE_NAME, TABLE_TYPE, CREATED FROM {tables} WHERE {self._own()}"
 
     def schema_views(self) -> str:
-        """Params: schema name. Each view of the schema (TABLES lists them too in Snowflake, not in every engine)."""
-        return f"SELECT TABLE_NAME FROM {self._information_schema('VIEWS')} WHERE TABLE_SCHEMA = ?"
+        """Params: schema name, *names(). Each of them that is a view (TABLES lists views in Snowflake, not in every
+        engine)."""
+        return f"SELECT TABLE_NAME FROM {self._information_schema('VIEWS')} WHERE {self._own()}"
 
     def schema_columns(self) -> str:
-        """Params: schema name. Each column of the schema's tables: table name, column name."""
-        return f"SELECT TABLE_NAME, COLUMN_NAME FROM {self._information_schema('COLUMNS')} WHERE TABLE_SCHEMA = ?"
+        """Params: schema name, *names(). One row per table: its name and the array of its column names."""
+        columns = self._information_schema("COLUMNS")
+        return f"SELECT TABLE_NAME, ARRAY_AGG(COLUMN_NAME) FROM {columns} WHERE {self._own()} GROUP BY TABLE_NAME"
 
     def insert_run(self) -> str:
         """Params: run_id, collection, target, mode, dry_run, started_at, options JSON, user, role, query_id."""

@@ -150,3 +150,15 @@ def test_json_nulls_land_as_sql_null_not_as_variant_null(session, store: Store, 
         "FROM MIXPEEK_DOCUMENT_LABELS",
     )[0]
     assert paths["JSON_NULL"] == 0 and paths["SQL_NULL"] > 0
+
+
+def test_a_tiny_rows_per_resultset_cannot_hide_the_sync_tables_from_the_next_run(session, store: Store, emulator):
+    tiny = Caller(rows_per_resultset=7)
+    assert _sync(session, tiny, "full")["inserted"] == 240
+    for n in range(3):
+        session.sql(f"CREATE TABLE AAA_{n} (A INT, B INT, C INT)").collect()
+    store.update_document(COLLECTION, store.documents(COLLECTION)[0]["document_id"], {"metadata": {"price": 1.5}})
+    second = _sync(session, tiny, "incremental")
+    assert second["mode"] == "incremental", second["reason"]
+    assert second["updated"] == 1
+    assert_matches_truth(session, store)
