@@ -252,3 +252,16 @@ def test_the_caller_comes_from_the_environment() -> None:
     }
     assert strict.caller_from_environment(environ) == Caller(False, "DD/MM/YYYY", 7, True)
     assert strict.enabled({}) and not strict.enabled({strict.SWITCH: "0"}) and strict.enabled({strict.SWITCH: "1"})
+
+
+def test_current_transaction_names_the_open_transaction_and_is_null_otherwise(session: Any) -> None:
+    ask = "SELECT CURRENT_TRANSACTION()"
+    with strict.procedure(session, Caller(autocommit=False)) as inside:
+        assert inside.sql(ask).collect()[0][0] is None
+        inside.sql("UPDATE T SET V = 3 WHERE ID = 'a'").collect()
+        assert inside.sql(ask).collect()[0][0] is not None
+        inside.sql("COMMIT").collect()
+        assert inside.sql(ask).collect()[0][0] is None
+    with strict.procedure(session, Caller(in_transaction=True)) as inside:
+        assert inside.sql(ask).collect()[0][0] is not None
+    assert getattr(session, "session", session).sql(ask).collect()[0][0] is None
