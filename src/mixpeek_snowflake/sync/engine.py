@@ -100,8 +100,8 @@ class Sync:
         """Run the sync; return its summary, or record the failure and raise."""
         self.client = client
         self._prepare_tables()
-        self.runs.start()
         try:
+            self.runs.start()
             self._resolve_collection()
             self._refuse_second_collection()
             if self.dry_run:
@@ -186,6 +186,7 @@ class Sync:
     def _hold_lease_and_sync(self) -> None:
         self._acquire_lease()
         try:
+            self.db.commit()
             self.db.rows(self.tables.clear_abandoned_stage(), [*self._key(), self.run_id])
             self._sync()
         finally:
@@ -208,7 +209,6 @@ class Sync:
                 "and was skipped"
             )
         self.abandoned = self.runs.close_abandoned(before.lease_run_id, now)
-        self.db.commit()
 
     def _keep_one_state(self) -> None:
         """Two first runs at once each inserted a state row and this run leased both: keep the most advanced one."""
