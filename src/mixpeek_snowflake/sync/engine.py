@@ -278,8 +278,14 @@ class Sync:
         for ids in self._changed_id_pages(state.watermark):
             plan.deleted.update(ids)
         self._stage_listing(state.watermark, plan.add)
-        rows = self.db.rows(self.tables.target_keys()) if self.facts.has(self.tables.target.name) else []
+        rows = self._target_keys() if self.facts.has(self.tables.target.name) else []
         self.progress.counts = plan.counts(rows, self.collection_id, self.mode == "full")
+
+    def _target_keys(self) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        while page := self.db.rows(self.tables.target_keys(), [rows[-1][0] if rows else ""]):
+            rows += page
+        return rows
 
     def _stage_deletions(self, position: FeedPosition) -> None:
         for ids in deleted_id_pages(self._client(), self.collection_id, position):

@@ -182,8 +182,12 @@ class SyncTables:
         )
 
     def target_keys(self) -> str:
-        """Params: none. What a dry run compares its plan with: id, hash, deleted flag and collection of every row."""
-        return f"SELECT DOCUMENT_ID, CONTENT_HASH, IS_DELETED, COLLECTION_ID FROM {self.target.sql}"
+        """Params: after document id. What a dry run compares its plan with: id, hash, deleted flag and collection,
+        a keyset page at a time (a caller's ROWS_PER_RESULTSET only makes a page shorter)."""
+        return (
+            f"SELECT DOCUMENT_ID, CONTENT_HASH, IS_DELETED, COLLECTION_ID FROM {self.target.sql} "
+            f"WHERE DOCUMENT_ID > ? ORDER BY DOCUMENT_ID LIMIT {KEYSET_PAGE_ROWS * 10}"
+        )
 
     def expire_rejects(self) -> str:
         """Params: collection, target, cutoff. Rejects of this pair older than the retention."""

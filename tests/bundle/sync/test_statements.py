@@ -42,7 +42,7 @@ DOCUMENTED: dict[tuple[str, bool | None], str] = {
     "target, run_id",
     ("other_collections", None): "target, collection, collection",
     ("count_target", None): "none",
-    ("target_keys", None): "none",
+    ("target_keys", None): "after document id",
     ("reset_state", None): "collection, target, now",
     ("expire_rejects", None): "collection, target, cutoff",
     ("stage_documents", None): "run_id, first seq, JSON array of records.stage_row objects",

@@ -162,3 +162,13 @@ def test_a_tiny_rows_per_resultset_cannot_hide_the_sync_tables_from_the_next_run
     assert second["mode"] == "incremental", second["reason"]
     assert second["updated"] == 1
     assert_matches_truth(session, store)
+
+
+def test_a_dry_run_counts_every_target_row_under_a_tiny_rows_per_resultset(session, store: Store, emulator):
+    _sync(session, Caller(), "full")
+    docs = store.documents(COLLECTION)
+    store.delete_document(COLLECTION, docs[0]["document_id"])
+    store.update_document(COLLECTION, docs[1]["document_id"], {"metadata": {"price": 7.5}})
+    plan = _sync(session, Caller(rows_per_resultset=7), "full", dry_run=True)
+    assert (plan["inserted"], plan["updated"], plan["deleted"]) == (0, 1, 1)
+    assert plan["unchanged"] == 238
