@@ -101,7 +101,7 @@ deploy: build
 	@$(READ_KEY); while IFS= read -r line; do printf '%s\n' "$${line//'<% mixpeek_api_key %>'/$$key}"; done \
 		< sql/25_secret.sql | $(SNOW_SQL) --silent --stdin
 	$(SNOW_SQL) -f sql/30_integration.sql
-	$(SNOW) snowpark deploy --replace --connection $(CONNECTION) \
+	$(SNOW) snowpark deploy --replace --force-replace --connection $(CONNECTION) \
 		--role "$$($(PROJECT_ENV) owner_role)" --warehouse "$$($(PROJECT_ENV) warehouse)"
 	$(SNOW_SQL) -f sql/40_tables.sql
 ifeq ($(GOVERNANCE),1)

@@ -5,16 +5,20 @@ from __future__ import annotations
 import functools
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from mixpeek_local.emulator import Emulator, Store
+from mixpeek_local.engine import strict
 from mixpeek_local.engine.server import close_session, open_session
+from mixpeek_local.engine.strict import Caller
 from mixpeek_snowflake import procedures
 from mixpeek_snowflake.mixpeek.client import MixpeekClient
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -54,3 +58,36 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def call(
+    handler: Callable[..., T],
+    session: Any,
+    *args: Any,
+    caller: Caller | None = None,
+    home: tuple[str, str] | None = None,
+    **kwargs: Any,
+) -> T:
+    """CALL a handler as Snowflake runs it: through the strict engine (unless MIXPEEK_STRICT_ENGINE=0), in the
+    procedure's home schema (default: the session's current one, where the test deployed it) and for `caller`
+    (default: the caller MIXPEEK_STRICT_* describes). Every end-to-end test calls its handlers through this."""
+    if not strict.enabled():
+        return handler(session, *args, **kwargs)
+    caller = caller or strict.caller_from_environment()
+    return strict.call(handler, session, *args, caller=caller, home=home, **kwargs)
+
+
+def _called(name: str) -> Callable[..., Any]:
+    def handler(session: Any, *args: Any, **kwargs: Any) -> Any:
+        return call(getattr(procedures, name), session, *args, **kwargs)
+
+    handler.__name__ = name
+    handler.__doc__ = f"CALL {name} through the strict engine (local_world.call)."
+    return handler
+
+
+sync_mixpeek_collection = _called("sync_mixpeek_collection")
+refresh_mixpeek_labels = _called("refresh_mixpeek_labels")
+reset_mixpeek_sync = _called("reset_mixpeek_sync")
+enrich_mixpeek_documents = _called("enrich_mixpeek_documents")
+create_mixpeek_views = _called("create_mixpeek_views")

@@ -151,8 +151,9 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool, empty: str) -> None:
     print(table(rows) if rows else empty)
 
 
-def runs_query(runs: TableName, collection: str | None, target: str | None) -> tuple[str, list[Any]]:
-    """The newest run rows, optionally of one collection and one target."""
+def runs_query(runs: TableName, collection: str | None, target: str | None, limit: int) -> tuple[str, list[Any]]:
+    """The newest `limit` run rows, optionally of one collection and one target (the count inlined: `LIMIT ?` is
+    refused by some Snowflake drivers and by the strict engine)."""
     conditions, params = [], []
     if collection:
         conditions.append("COLLECTION_ID = ?")
@@ -163,7 +164,7 @@ def runs_query(runs: TableName, collection: str | None, target: str | None) -> t
         params.append(name.display if name.is_qualified else f".{name.display}")
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     columns = ", ".join(RUN_COLUMNS)
-    return f"SELECT {columns} FROM {runs.sql}{where} ORDER BY STARTED_AT DESC, RUN_ID DESC LIMIT ?", params
+    return f"SELECT {columns} FROM {runs.sql}{where} ORDER BY STARTED_AT DESC, RUN_ID DESC LIMIT {int(limit)}", params
 
 
 def run_runs(args: argparse.Namespace) -> int:
@@ -173,8 +174,8 @@ def run_runs(args: argparse.Namespace) -> int:
         runs = _bookkeeping(session, args, RUNS.name)
         rows: list[dict[str, Any]] = []
         if runs is not None:
-            query, params = runs_query(runs, args.collection, args.target)
-            rows = rows_as_dicts(session.sql(query, params=[*params, args.limit]).collect())
+            query, params = runs_query(runs, args.collection, args.target, args.limit)
+            rows = rows_as_dicts(session.sql(query, params=params or None).collect())
     _print_rows(rows, args.json, f"(no runs yet: {RUNS.name} is empty or does not exist)")
     return 0
 

@@ -6,6 +6,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
@@ -17,10 +18,29 @@ LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 LOCAL_BASE_URL = "MIXPEEK_BASE_URL"
 _COLLECTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,127}")
 _NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-.]{0,127}")
+_WHOLE_NUMBER = re.compile(r"\s*[+-]?\d{1,18}(\.0*)?\s*")
+VARIANT_TYPES_URL = "https://docs.snowflake.com/en/developer-guide/udf-stored-procedure-data-type-mapping"
+
+
+def plain_json(value: object) -> object:
+    """A VARIANT argument with every Decimal (how a handler may receive a NUMBER inside it: VARIANT_TYPES_URL) as
+    the JSON number it was: an int when whole, else a float, at any depth; everything else as given."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Mapping):
+        return {key: plain_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_json(item) for item in value]
+    return value
 
 
 def integer_option(low: int, high: int) -> Callable[[str, object], int]:
+    """An integer option; 60.0, Decimal 60 and the text "60" (a VARIANT number may arrive as any) mean 60."""
+
     def check(name: str, value: object) -> int:
+        if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value):
+            value = float(value)
+        value = plain_json(value)
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -124,7 +144,7 @@ def decode_object(value: object, argument: str, example: str) -> object:
 
 def check_options(options: object, checks: OptionChecks, example: str) -> dict[str, Any]:
     """An options VARIANT (an object, its JSON text, or NULL), each non-null option passed through its check."""
-    options = decode_object(options, "options", example)
+    options = plain_json(decode_object(options, "options", example))
     if options is None:
         return {}
     if not isinstance(options, Mapping):

@@ -23,7 +23,7 @@ from mixpeek_snowflake.operate.scheduler import Scheduler
 from mixpeek_snowflake.operate.targets import Targets
 from mixpeek_snowflake.operate.unlock import Unlock
 from mixpeek_snowflake.snowflake import runtime
-from mixpeek_snowflake.snowflake.database import Database
+from mixpeek_snowflake.snowflake.database import Database, for_procedure
 from mixpeek_snowflake.snowflake.identifiers import TableName, validate_part
 from mixpeek_snowflake.snowflake.timestamps import utc_now
 from mixpeek_snowflake.sync.engine import Sync
@@ -68,7 +68,7 @@ def sync_mixpeek_collection(
 ) -> dict[str, Any]:
     """CALL sync_mixpeek_collection(collection_id, target_table, mode, options) → run summary VARIANT."""
     request = parse_sync_request(collection_id, target_table, mode, options)
-    sync = Sync(Database(session), request)
+    sync = Sync(for_procedure(session, "sync_mixpeek_collection"), request)
     namespace = sync.prepare()
     with mixpeek_client(request.options.base_url, namespace) as client, frozen_heap():
         return sync.run(client)
@@ -82,7 +82,7 @@ def refresh_mixpeek_labels(
 ) -> dict[str, Any]:
     """CALL refresh_mixpeek_labels(collection_id, target_table, options): rebuild the collection's labels."""
     request = parse_sync_request(collection_id, target_table, "full", options)
-    refresh = LabelRefresh(Database(session), request)
+    refresh = LabelRefresh(for_procedure(session, "refresh_mixpeek_labels"), request)
     namespace = refresh.prepare()
     with mixpeek_client(request.options.base_url, namespace) as client:
         return refresh.run(client)
@@ -91,7 +91,7 @@ def refresh_mixpeek_labels(
 def reset_mixpeek_sync(session: Any, collection_id: str, target_table: str = "MIXPEEK_DOCUMENTS") -> dict[str, Any]:
     """CALL reset_mixpeek_sync(collection_id, target_table): forget the pair's state; the next sync runs full."""
     collection, target = parse_reset_request(collection_id, target_table)
-    return Reset(Database(session), collection, target).run()
+    return Reset(for_procedure(session, "reset_mixpeek_sync"), collection, target).run()
 
 
 def enrich_mixpeek_documents(
@@ -109,6 +109,7 @@ def enrich_mixpeek_documents(
     """
     arguments = Arguments(collection_id, source, key_column, options)
     request = arguments.parsed()
+    db = for_procedure(session, "enrich_mixpeek_documents")
     columns = describe(session, request.source.sql, request.source.display)
     plan = plan_source(request, columns)
     home = bundle_home(session, bundle_schema)
@@ -117,7 +118,7 @@ def enrich_mixpeek_documents(
     token = new_token()
     failure: EnrichmentFailed | None = None
     try:
-        hand_over(Database(session), inbox, token, arguments, columns, plan, request.source.display, utc_now())
+        hand_over(db, inbox, token, arguments, columns, plan, request.source.display, utc_now())
     except MixpeekSnowflakeError as exc:
         failure = EnrichmentFailed(f"enrichment stopped after 0 complete batch(es): {exc}. {NOTHING_SENT}")
     except BaseException:
@@ -134,7 +135,7 @@ def enrich_mixpeek_push(session: Any, token: str) -> dict[str, Any]:
 
     Reads the inbox only, never the source; a token with nothing waiting clears its rows and pushes nothing.
     """
-    db = Database(session)
+    db = for_procedure(session, "enrich_mixpeek_push")
     inbox = EnrichInbox.in_schema(*own_schema(db))
     token = check_token(token)
     try:
@@ -144,7 +145,7 @@ def enrich_mixpeek_push(session: Any, token: str) -> dict[str, Any]:
         request, plan = received.request, received.plan
         with mixpeek_client(request.options.base_url, request.options.namespace) as client:
             rows = rows_source(db, inbox, token, received.keys)
-            enrichment = Enrichment(Database(session), client, request, plan, source_rows=rows)
+            enrichment = Enrichment(db, client, request, plan, source_rows=rows)
             enrichment.counts.rows_read = received.rows_read
             return enrichment.run()
     finally:
@@ -197,14 +198,15 @@ def push(session: Any, home: tuple[str, str], token: str) -> dict[str, Any]:
 def create_mixpeek_views(session: Any, collection_id: str, options: Any = None) -> dict[str, Any]:
     """CALL create_mixpeek_views(collection_id, options) → summary VARIANT: the views and their columns."""
     request = parse_view_request(collection_id, options)
+    db = for_procedure(session, "create_mixpeek_views")
     with mixpeek_client(request.options.base_url, request.options.namespace) as client:
-        return ViewBuilder(Database(session), client, request).run()
+        return ViewBuilder(db, client, request).run()
 
 
 def ingest_stage_files(session: Any, stage: str, bucket_id: str, options: Any = None) -> dict[str, Any]:
     """CALL ingest_stage_files(stage, bucket_id, options): send the stage's new and changed files to the bucket."""
     request = parse_ingest_request(stage, bucket_id, options)
-    ingestion = Ingestion(Database(session), request)
+    ingestion = Ingestion(for_procedure(session, "ingest_stage_files"), request)
     ingestion.prepare()
     with mixpeek_client(request.options.base_url, request.options.namespace) as client:
         return ingestion.run(client)
@@ -217,31 +219,31 @@ def _check_sync_options(collection_id: str, target_table: str, options: dict[str
 def add_mixpeek_target(session: Any, collection_id: str, target_table: str, options: Any = None) -> dict[str, Any]:
     """CALL add_mixpeek_target(collection_id, target_table, options): a new target for run_due_mixpeek_syncs."""
     request = parse_target_request(collection_id, target_table, options, _check_sync_options)
-    return Targets(Database(session)).add(request)
+    return Targets(for_procedure(session, "add_mixpeek_target")).add(request)
 
 
 def change_mixpeek_target(session: Any, collection_id: str, target_table: str, options: Any = None) -> dict[str, Any]:
     """CALL change_mixpeek_target(collection_id, target_table, options): change its schedule or sync options."""
     request = parse_target_request(collection_id, target_table, options, _check_sync_options)
-    return Targets(Database(session)).change(request)
+    return Targets(for_procedure(session, "change_mixpeek_target")).change(request)
 
 
 def pause_mixpeek_target(session: Any, collection_id: str, target_table: str, reason: str) -> dict[str, Any]:
     """CALL pause_mixpeek_target(collection_id, target_table, reason): the scheduler skips it until resumed."""
     collection, target = parse_pair(collection_id, target_table)
-    return Targets(Database(session)).pause(collection, target, parse_reason(reason))
+    return Targets(for_procedure(session, "pause_mixpeek_target")).pause(collection, target, parse_reason(reason))
 
 
 def resume_mixpeek_target(session: Any, collection_id: str, target_table: str) -> dict[str, Any]:
     """CALL resume_mixpeek_target(collection_id, target_table): enable a paused target again."""
     collection, target = parse_pair(collection_id, target_table)
-    return Targets(Database(session)).resume(collection, target)
+    return Targets(for_procedure(session, "resume_mixpeek_target")).resume(collection, target)
 
 
 def remove_mixpeek_target(session: Any, collection_id: str, target_table: str) -> dict[str, Any]:
     """CALL remove_mixpeek_target(collection_id, target_table): forget it (its table, state and runs stay)."""
     collection, target = parse_pair(collection_id, target_table)
-    return Targets(Database(session)).remove(collection, target)
+    return Targets(for_procedure(session, "remove_mixpeek_target")).remove(collection, target)
 
 
 def run_due_mixpeek_syncs(session: Any) -> dict[str, Any]:
@@ -250,10 +252,10 @@ def run_due_mixpeek_syncs(session: Any) -> dict[str, Any]:
     def run_sync(collection_id: str, target_table: str, mode: str, options: dict[str, Any]) -> dict[str, Any]:
         return sync_mixpeek_collection(session, collection_id, target_table, mode, options or None)
 
-    return Scheduler(Targets(Database(session)), run_sync).run()
+    return Scheduler(Targets(for_procedure(session, "run_due_mixpeek_syncs")), run_sync).run()
 
 
 def unlock_mixpeek_sync(session: Any, collection_id: str, target_table: str, run_id: str) -> dict[str, Any]:
     """CALL unlock_mixpeek_sync(collection_id, target_table, run_id): free the lease a stopped run still holds."""
     collection, target = parse_pair(collection_id, target_table)
-    return Unlock(Database(session), collection, target, parse_run_id(run_id)).run()
+    return Unlock(for_procedure(session, "unlock_mixpeek_sync"), collection, target, parse_run_id(run_id)).run()

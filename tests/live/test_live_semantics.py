@@ -35,6 +35,10 @@ def run(session, value):
         return [type(v).__name__, v if isinstance(v, (bool, int, float, str)) or v is None else str(v)]
     return {"top": type(value).__name__, "nested": kinds(value)}
 """
+TRANSACTION_PROBE = """
+def run(session):
+    return {"transaction": session.sql("SELECT CURRENT_TRANSACTION()").collect()[0][0]}
+"""
 TIMESTAMPS = {
     "2024-05-06T07:08:09.123456Z": "2024-05-06 07:08:09.123456",
     "2024-05-06T07:08:09Z": "2024-05-06 07:08:09",
@@ -198,6 +202,50 @@ def test_a_call_inside_the_callers_transaction_works_or_refuses_at_once(deployme
         assert "outside a transaction" in str(summary), summary
     else:
         assert summary["status"] == "SUCCEEDED", summary
+
+
+def test_current_transaction_inside_a_procedure_names_the_callers_open_transaction(deployment: Deployment) -> None:
+    """Unsettled: the procedures refuse a CALL inside a transaction by CURRENT_TRANSACTION() (Database.
+    refuse_open_transaction); it must name the caller's transaction inside an owner's-rights procedure, and be NULL
+    outside one, with AUTOCOMMIT on or off."""
+    with session_as(deployment) as session:
+        probe = create_probe(session, deployment, "LIVE_PROBE_TRANSACTION", "", TRANSACTION_PROBE)
+        assert call_value(session, f"{probe}()")["transaction"] is None
+        session.sql("BEGIN").collect()
+        try:
+            inside = call_value(session, f"{probe}()")["transaction"]
+        finally:
+            session.sql("ROLLBACK").collect()
+    assert inside is not None
+    with session_as(deployment, AUTOCOMMIT=False) as session:
+        assert call_value(session, f"{probe}()")["transaction"] is None
+
+
+def test_a_refused_call_inside_a_transaction_leaves_no_table_and_no_run_row(deployment: Deployment) -> None:
+    target = qualified(deployment, "LIVE_REFUSED_DOCS")
+    with session_as(deployment, "operator_role") as session:
+        session.sql("BEGIN").collect()
+        try:
+            with pytest.raises(Exception, match="outside a transaction"):
+                call_value(session, _sync(deployment, target))
+        finally:
+            session.sql("ROLLBACK").collect()
+    with session_as(deployment) as session:
+        runs = qualified(deployment, "MIXPEEK_SYNC_RUNS")
+        found = session.sql(f"SELECT COUNT(*) FROM {runs} WHERE TARGET_TABLE = ?", [target]).collect()[0][0]
+        schema = f"{deployment.env['database']}.{deployment.env['schema']}"
+        tables = session.sql(f"SHOW TABLES LIKE 'LIVE_REFUSED_DOCS' IN SCHEMA {schema}").collect()
+    assert found == 0 and tables == []
+
+
+def test_strip_null_value_turns_a_json_null_into_sql_null(deployment: Deployment) -> None:
+    """The staged VARIANT columns, LABELS.PATH and enrich UPDATE_DATA rely on it (issue 13 item 7)."""
+    with session_as(deployment) as session:
+        row = session.sql(
+            "SELECT STRIP_NULL_VALUE(PARSE_JSON('{\"a\": null}'):a) IS NULL, PARSE_JSON('{\"a\": null}'):a IS NULL, "
+            "STRIP_NULL_VALUE(PARSE_JSON('{\"a\": [1]}'):a)::VARCHAR"
+        ).collect()[0]
+    assert (row[0], row[1]) == (True, False) and row[2].replace(" ", "").replace("\n", "") == "[1]"
 
 
 def test_unqualified_names_resolve_in_the_procedures_schema(deployment: Deployment) -> None:

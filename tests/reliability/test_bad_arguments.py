@@ -47,7 +47,7 @@ OPTIONS = [
     ({"PARTITIONS": 4}, "options"),
     ({"partitions": True}, "option partitions"),
     ({"partitions": 2.5}, "option partitions"),
-    ({"partitions": "4"}, "option partitions"),
+    ({"partitions": "4.5"}, "option partitions"),
     ({"page_size": 0}, "option page_size"),
     ({"page_size": -1}, "option page_size"),
     ({"namespace": "ns bad"}, "option namespace"),

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from local_world import sync_mixpeek_collection
 
 from mixpeek_local import verify
 from mixpeek_local.emulator import Emulator, Store, seed_collection
 from mixpeek_local.engine.server import local_session
-from mixpeek_snowflake import procedures
 
 COLLECTION = "col_interrupt01"
 NAMESPACE = "ns_interrupt"
@@ -101,10 +101,10 @@ def test_a_killed_cli_sync_is_closed_abandoned_by_the_run_after_its_lease_lapses
     with local_session(tmp_path) as session:
         [ghost] = run_rows(session)
         assert ghost["STATUS"] == "RUNNING" and verify.orphan_stage_rows(session) > 0
-        skipped = procedures.sync_mixpeek_collection(session, COLLECTION, "MIXPEEK_DOCUMENTS", "full", None)
+        skipped = sync_mixpeek_collection(session, COLLECTION, "MIXPEEK_DOCUMENTS", "full", None)
         assert skipped["status"] == "SKIPPED"
         session.sql("UPDATE MIXPEEK_SYNC_STATE SET LEASE_EXPIRES_AT = '2000-01-01'").collect()
-        summary = procedures.sync_mixpeek_collection(session, COLLECTION, "MIXPEEK_DOCUMENTS", "full", None)
+        summary = sync_mixpeek_collection(session, COLLECTION, "MIXPEEK_DOCUMENTS", "full", None)
         assert summary["status"] == "SUCCEEDED" and summary["abandoned_runs_closed"] == 1
         statuses = {r["RUN_ID"]: r["STATUS"] for r in run_rows(session)}
         assert statuses[ghost["RUN_ID"]] == "ABANDONED" and "RUNNING" not in statuses.values()

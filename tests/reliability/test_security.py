@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from local_world import closed_port, fresh_session, serving
+from local_world import closed_port, create_mixpeek_views, fresh_session, serving, sync_mixpeek_collection
 from reliability.world import API_KEY, NAMESPACE, TARGET
 
 from mixpeek_local import verify
 from mixpeek_local.emulator import Fault, Store, seed_collection
 from mixpeek_local.soak.faults import CrashingSession, crash_point
-from mixpeek_snowflake import arguments, procedures
+from mixpeek_snowflake import arguments
 from mixpeek_snowflake.arguments import base_url_option
 from mixpeek_snowflake.errors import InvalidArgument, MixpeekAPIError, redact_fragments
 from mixpeek_snowflake.snowflake.database import Database
@@ -226,8 +226,8 @@ def test_a_hostile_collection_and_field_name_reach_view_comments_as_data(engine,
     schema = {"properties": {"title": {"type": "string", "description": field}}}
     store.add_collection({**shape, "collection_name": name, "output_schema": schema}, namespace=NAMESPACE)
     with serving(store, monkeypatch, API_KEY, NAMESPACE), fresh_session(engine, "SECV") as session:
-        synced = procedures.sync_mixpeek_collection(session, collection, "MIXPEEK_DOCUMENTS", "full", None)
-        made = procedures.create_mixpeek_views(session, collection, None)
+        synced = sync_mixpeek_collection(session, collection, "MIXPEEK_DOCUMENTS", "full", None)
+        made = create_mixpeek_views(session, collection, None)
         comments = session.sql("SELECT COMMENT FROM _FS_GLOBAL._FS_INFORMATION_SCHEMA._FS_TABLES_EXT").collect()
         assert any(name in (r[0] or "") for r in comments)
         count = session.sql("SELECT COUNT(*) FROM MIXPEEK_DOCUMENTS").collect()[0][0]
@@ -331,7 +331,7 @@ class GovernedSchema(Database):
 
 
 def test_views_over_an_ungoverned_shadow_table_are_refused_in_snowflake(env, monkeypatch):
-    shadow = procedures.sync_mixpeek_collection(env.session, env.collection, "SHADOW_DOCS", "full", FULL)
+    shadow = sync_mixpeek_collection(env.session, env.collection, "SHADOW_DOCS", "full", FULL)
     assert shadow["status"] == "SUCCEEDED"
     monkeypatch.setattr(arguments, "inside_snowflake", lambda: True)
     request = parse_view_request(env.collection, {"source_table": "SHADOW_DOCS", "view_prefix": "SHADOW_VIEW"})

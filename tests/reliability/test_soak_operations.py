@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from local_world import refresh_mixpeek_labels
 from reliability.world import TARGET
 
 from mixpeek_local import verify
 from mixpeek_local.soak import operations
 from mixpeek_local.soak.report import SoakConfig, format_report
 from mixpeek_local.soak.run import run_soak
-from mixpeek_snowflake import procedures
 
 
 def test_a_soak_with_an_operation_before_every_run_converges(engine, monkeypatch):
@@ -47,5 +47,5 @@ def test_the_label_check_catches_a_missing_label_and_another_targets_row(ready):
     verdict = verify.compare_labels(ready.session, truth)
     assert any(p.startswith("label missing") and first[0] in p for p in verdict.problems)
     assert any(p.startswith("label not in Mixpeek") and "'Other'" in p for p in verdict.problems)
-    procedures.refresh_mixpeek_labels(ready.session, ready.collection, TARGET)
+    refresh_mixpeek_labels(ready.session, ready.collection, TARGET)
     assert verify.compare_labels(ready.session, truth).ok

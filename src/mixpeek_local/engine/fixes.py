@@ -1,10 +1,12 @@
-"""Fixes for three fakesnow 0.12 defects that would make the local engine disagree with Snowflake.
+"""Fixes for four fakesnow 0.12 defects that would make the local engine disagree with Snowflake.
 
 1. A MERGE inside BEGIN ... COMMIT fails: fakesnow records a (missing) table comment for the temporary
    table it creates, which writes to a second DuckDB database inside the open transaction.
 2. The server sends a NULL timestamp as 1970-01-01: its Arrow struct encoding drops the null mask.
 3. SQL injection: fakesnow formats table and view COMMENTs (and table, schema and column names) into its
    information-schema INSERTs unescaped, so a comment such as x'); DROP TABLE t; -- runs as SQL in DuckDB.
+4. CURRENT_TRANSACTION() is unknown; fakesnow answers NULL here (no transaction it can name). The strict engine
+   answers it with the transaction it tracks.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import fakesnow.arrow as arrow
 import fakesnow.info_schema as info_schema
 import fakesnow.transforms as transforms
 import pyarrow as pa
-from sqlglot import Expr
+from sqlglot import Expr, exp
 
 
 def _without_empty_comment(original: Callable[[Expr], Expr]) -> Callable[[Expr], Expr]:
@@ -43,6 +45,16 @@ def _keeping_nulls(original: Callable[[pa.Array], pa.Array]) -> Callable[[pa.Arr
 
     timestamp_to_sf_struct.fixed = True  # type: ignore[attr-defined]
     return timestamp_to_sf_struct
+
+
+def _knowing_current_transaction(original: Callable[[Expr], Expr]) -> Callable[[Expr], Expr]:
+    def current_version(expression: Expr) -> Expr:
+        if type(expression).__name__ == "CurrentTransaction":
+            return exp.Cast(this=exp.Null(), to=exp.DataType.build("VARCHAR"))
+        return original(expression)
+
+    current_version.fixed = True  # type: ignore[attr-defined]
+    return current_version
 
 
 def escaped(text: str) -> str:
@@ -77,5 +89,7 @@ def apply() -> None:
         arrow.timestamp_to_sf_struct = _keeping_nulls(arrow.timestamp_to_sf_struct)  # type: ignore[assignment]
     if not getattr(info_schema.insert_table_comment_sql, "fixed", False):
         info_schema.insert_table_comment_sql = _escaping_comment(info_schema.insert_table_comment_sql)  # type: ignore[assignment]
+    if not getattr(transforms.current_version, "fixed", False):
+        transforms.current_version = _knowing_current_transaction(transforms.current_version)  # type: ignore[assignment]
     if not getattr(info_schema.insert_text_lengths_sql, "fixed", False):
         info_schema.insert_text_lengths_sql = _escaping_lengths(info_schema.insert_text_lengths_sql)  # type: ignore[assignment]

@@ -35,6 +35,7 @@ _CONVERSION = re.compile(r"\b(TRY_)?TO_TIMESTAMP(_NTZ|_LTZ|_TZ)?\s*\(", re.IGNOR
 _TEXT_CAST = re.compile(
     r"(\?|''|::\s*(VARCHAR|STRING|TEXT)(\(\d+\))?)\s*(::\s*|\s+AS\s+)(TIMESTAMP\w*|DATETIME)\b", re.IGNORECASE
 )
+_CURRENT_TRANSACTION = re.compile(r"^SELECT\s+CURRENT_TRANSACTION\s*\(\s*\)\s*;?$", re.IGNORECASE)
 _TEXT_ARGUMENT = re.compile(r"^(\?|''|.*::\s*(VARCHAR|STRING|TEXT)(\(\d+\))?)$", re.IGNORECASE | re.DOTALL)
 
 
@@ -56,6 +57,11 @@ def keyword(text: str) -> str:
     """The statement's first keyword, upper case."""
     words = code_only(text).split(None, 1)
     return words[0].upper().rstrip(";") if words else ""
+
+
+def asks_current_transaction(text: str) -> bool:
+    """True for `SELECT CURRENT_TRANSACTION()`, which the engine answers (fakesnow lacks the function)."""
+    return bool(_CURRENT_TRANSACTION.match(code_only(text)))
 
 
 def check_single_statement(text: str) -> None:

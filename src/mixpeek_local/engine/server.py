@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from mixpeek_local.engine import fixes
+from mixpeek_local.engine import fixes, strict
 
 DEFAULT_DATABASE = "MIXPEEK"
 DEFAULT_SCHEMA = "PUBLIC"
@@ -144,14 +144,15 @@ def _release(db_path: Path) -> None:
 
 
 def open_session(kwargs: dict[str, Any], database: str = DEFAULT_DATABASE, schema: str = DEFAULT_SCHEMA) -> Any:
-    """A Snowpark Session on the local server, with the database and schema created and in use."""
+    """A Snowpark Session on the local server, with the database and schema created and in use, seen through the
+    strict engine (a StrictSession for the caller the environment describes) unless MIXPEEK_STRICT_ENGINE=0."""
     from snowflake.snowpark import Session
 
     session = Session.builder.configs({**kwargs, "database": database, "schema": schema}).create()
     session.sql(f'CREATE DATABASE IF NOT EXISTS "{database}"').collect()
     session.sql(f'CREATE SCHEMA IF NOT EXISTS "{database}"."{schema}"').collect()
     session.sql(f'USE SCHEMA "{database}"."{schema}"').collect()
-    return session
+    return strict.from_environment(session)
 
 
 @contextmanager
@@ -178,6 +179,8 @@ def close_session(session: Any) -> None:
     Session.close() runs SYSTEM$CANCEL_ALL_QUERIES, which fakesnow lacks, so the connection never counts as
     closed and Snowpark's exit hook would retry against the stopped server; close it and drop the hook.
     """
+    if isinstance(session, strict.StrictSession):
+        session = session.session
     atexit.unregister(session._close_at_exit)
     with contextlib.suppress(Exception):
         session.close()

@@ -3,7 +3,7 @@
 `procedure(session, caller)` runs a handler the way Snowflake runs an owner's-rights Python procedure: in the
 procedure's own database and schema, with the caller's AUTOCOMMIT, TIMESTAMP_INPUT_FORMAT, ROWS_PER_RESULTSET and
 open transaction, refusing what Snowflake refuses (see engine/rules.py and docs/strict-engine.md).
-MIXPEEK_STRICT_ENGINE=1 turns it on where `from_environment` or `handler` is used.
+It is on by default where `from_environment` or `handler` is used; MIXPEEK_STRICT_ENGINE=0 turns it off.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def caller_from_environment(environ: Mapping[str, str] = os.environ) -> Caller:
 
 
 def enabled(environ: Mapping[str, str] = os.environ) -> bool:
-    """True when MIXPEEK_STRICT_ENGINE=1."""
-    return environ.get(SWITCH, "0") == "1"
+    """True unless MIXPEEK_STRICT_ENGINE=0."""
+    return environ.get(SWITCH, "1") != "0"
 
 
 class StrictResult:
@@ -78,13 +78,15 @@ class StrictSession:
     """A Snowpark session seen from inside a stored procedure: the handlers' only way to run SQL."""
 
     def __init__(self, session: Any, caller: Caller | None = None, home: tuple[str, str] | None = None) -> None:
-        self.session = session
+        self.session: Any = session.session if isinstance(session, StrictSession) else session
         self.caller = caller or Caller()
         self.thread = threading.current_thread()
         self.own_transaction = False
         self.caller_transaction = self.caller.in_transaction
         self.home = home
         self.entered: tuple[str, str] | None = None
+        self.transactions = 0
+        self.in_call = False
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.session, name)
@@ -117,6 +119,8 @@ class StrictSession:
         """Run one statement with Snowflake's transaction semantics for the caller's AUTOCOMMIT."""
         self._check_thread()
         kind = rules.keyword(query)
+        if rules.asks_current_transaction(query):
+            return [Row(**{"CURRENT_TRANSACTION()": self.current_transaction()})]
         if kind in rules.BEGIN:
             return self._begin()
         if kind in rules.END:
@@ -128,6 +132,12 @@ class StrictSession:
         rows = self._send(query, params)
         limit = self.caller.rows_per_resultset
         return rows[:limit] if limit > 0 else rows
+
+    def current_transaction(self) -> str | None:
+        """CURRENT_TRANSACTION(): an id while the caller's or the procedure's own transaction is open, else NULL."""
+        if not (self.caller_transaction or self.own_transaction):
+            return None
+        return str(1_700_000_000_000_000_000 + self.transactions)
 
     def _send(self, query: str, params: Sequence[Any] | None) -> list[Any]:
         return list(self.session.sql(query, params=list(params) if params else None).collect())
@@ -150,6 +160,7 @@ class StrictSession:
             )
         self._send("BEGIN", None)
         self.own_transaction = True
+        self.transactions += 1
         return DONE
 
     def _end(self, query: str) -> list[Any]:
@@ -172,6 +183,7 @@ class StrictSession:
         if not self.caller.autocommit and not self.own_transaction and not self.caller_transaction:
             self._send("BEGIN", None)
             self.own_transaction = True
+            self.transactions += 1
         if self.caller.error_on_nondeterministic_merge and rules.keyword(query) == "MERGE":
             check_merge_sources(self, query, params)
 
@@ -243,6 +255,7 @@ def procedure(
     Nothing is sent before the handler's first statement, so a handler that refuses its arguments sends none.
     """
     strict = StrictSession(session, caller, home)
+    strict.in_call = True
     failed = False
     try:
         yield strict
@@ -270,11 +283,11 @@ def call(
 
 
 def handler(function: Callable[..., T]) -> Callable[..., T]:
-    """The handler run under the strict engine when MIXPEEK_STRICT_ENGINE=1 (read at each call), else as it is."""
+    """The handler run under the strict engine unless MIXPEEK_STRICT_ENGINE=0 (read at each call)."""
 
     @functools.wraps(function)
     def run(session: Any, *args: Any, **kwargs: Any) -> T:
-        if not enabled() or isinstance(session, StrictSession):
+        if not enabled() or (isinstance(session, StrictSession) and session.in_call):
             return function(session, *args, **kwargs)
         return call(function, session, *args, caller=caller_from_environment(), **kwargs)
 
@@ -282,7 +295,7 @@ def handler(function: Callable[..., T]) -> Callable[..., T]:
 
 
 def from_environment(session: Any) -> Any:
-    """The session itself, or with MIXPEEK_STRICT_ENGINE=1 a StrictSession for the caller the environment describes.
+    """A StrictSession for the caller the environment describes, or with MIXPEEK_STRICT_ENGINE=0 the session itself.
 
     Statement rules and AUTOCOMMIT apply to every statement; the end-of-CALL rules need `procedure` or `handler`.
     """

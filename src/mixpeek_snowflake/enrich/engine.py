@@ -127,6 +127,7 @@ class Enrichment:
             return
         cutoff = self.clock() - timedelta(days=self.options.failure_retention_days)
         self.counts.expired = self.db.count(self.tables.expire_failures(), [format_timestamp(cutoff)])
+        self.db.commit()
 
     @property
     def _placed(self) -> EnrichTables:
@@ -142,8 +143,8 @@ class Enrichment:
             schema = self.options.state_schema[0]
         if not database or not schema:
             raise MixpeekSnowflakeError(
-                "the session has no current database and schema for MIXPEEK_ENRICH_STATE; "
-                'pass {"state_schema": "DATABASE.SCHEMA"} or run USE SCHEMA first'
+                "the procedure has no current database and schema for MIXPEEK_ENRICH_STATE; "
+                'pass {"state_schema": "DATABASE.SCHEMA"}'
             )
         return EnrichTables.in_schema(database, schema)
 
@@ -238,6 +239,7 @@ class Enrichment:
         failure_rows = [json.dumps(f.as_row(), default=str) for f in failures]
         for chunk, _count in chunk_rows(failure_rows, MAX_BIND_CHARS):
             self.db.rows(self._placed.insert_failures(), [self.run_id, self.collection_id, source, now, chunk])
+        self.db.commit()
 
     def _count_failures(self, failures: Iterable[Failure]) -> None:
         for failure in failures:

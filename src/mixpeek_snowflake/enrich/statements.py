@@ -114,7 +114,7 @@ class EnrichTables:
         return (
             f"INSERT INTO {self.failures.sql} (RUN_ID, COLLECTION_ID, SOURCE, FAILED_AT, KEY_VALUE, DOCUMENT_ID, "
             f"REASON, UPDATE_DATA) SELECT ?, ?, ?, {AT}, f.VALUE:key::VARCHAR, "
-            f"f.VALUE:document_id::VARCHAR, f.VALUE:reason::VARCHAR, f.VALUE:update_data FROM {_ROWS}"
+            f"f.VALUE:document_id::VARCHAR, f.VALUE:reason::VARCHAR, STRIP_NULL_VALUE(f.VALUE:update_data) FROM {_ROWS}"
         )
 
 

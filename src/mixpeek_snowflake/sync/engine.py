@@ -100,8 +100,8 @@ class Sync:
         """Run the sync; return its summary, or record the failure and raise."""
         self.client = client
         self._prepare_tables()
-        self.runs.start()
         try:
+            self.runs.start()
             self._resolve_collection()
             self._refuse_second_collection()
             if self.dry_run:
@@ -120,13 +120,15 @@ class Sync:
         return self.runs.end("SUCCEEDED")
 
     def _qualified(self, target: TableName) -> TableName:
+        """An unqualified target in the procedure's own database and schema (an owner's-rights procedure runs in
+        them, whatever the caller's USE)."""
         if target.is_qualified:
             return target
         database, schema = self.db.first(CURRENT_CONTEXT) or (None, None)
         if not database or not schema:
             raise MixpeekSnowflakeError(
-                "invalid target_table: the session has no current database and schema; "
-                "qualify it as DATABASE.SCHEMA.TABLE or run USE SCHEMA first"
+                "invalid target_table: the procedure has no current database and schema to place an unqualified "
+                "name in; qualify it as DATABASE.SCHEMA.TABLE"
             )
         return target.qualified(database, schema)
 
@@ -184,6 +186,7 @@ class Sync:
     def _hold_lease_and_sync(self) -> None:
         self._acquire_lease()
         try:
+            self.db.commit()
             self.db.rows(self.tables.clear_abandoned_stage(), [*self._key(), self.run_id])
             self._sync()
         finally:
@@ -195,7 +198,10 @@ class Sync:
         self.db.rows(self.tables.ensure_state(), self._key())
         before = self._read_state()
         params = [self.run_id, format_timestamp(expires), *self._key(), format_timestamp(now)]
-        if self.db.count(self.tables.acquire_lease(), params) < 1:
+        taken = self.db.count(self.tables.acquire_lease(), params)
+        if taken > 1:
+            self._keep_one_state()
+        if taken < 1:
             held = self._read_state()
             raise LeaseHeld(
                 f"another sync of collection {self.collection_id} into {self.tables.target.display} is running "
@@ -203,6 +209,15 @@ class Sync:
                 "and was skipped"
             )
         self.abandoned = self.runs.close_abandoned(before.lease_run_id, now)
+
+    def _keep_one_state(self) -> None:
+        """Two first runs at once each inserted a state row and this run leased both: keep the most advanced one."""
+        marker = f"{self.run_id}:kept"
+        with self.db.transaction():
+            self.db.rows(self.tables.copy_best_state(), [marker, *self._key(), self.run_id])
+            self.db.rows(self.tables.drop_leased_states(), [*self._key(), self.run_id])
+            self.db.rows(self.tables.relabel_lease(), [self.run_id, *self._key(), marker])
+        log.warning("run %s: the pair had more than one state row (concurrent first runs); kept one", self.run_id)
 
     def _clean_up(self) -> None:
         steps = (
@@ -214,6 +229,10 @@ class Sync:
                 self.db.rows(sql, params)
             except Exception:
                 log.exception("run %s: could not clear its %s", self.run_id, what)
+        try:
+            self.db.commit()
+        except Exception:
+            log.exception("run %s: could not commit its clean-up", self.run_id)
 
     def _decide_mode(self, state: StoredState) -> None:
         """Run full, saying why, when the state cannot be trusted for an incremental run."""
@@ -259,8 +278,14 @@ class Sync:
         for ids in self._changed_id_pages(state.watermark):
             plan.deleted.update(ids)
         self._stage_listing(state.watermark, plan.add)
-        rows = self.db.rows(self.tables.target_keys()) if self.facts.has(self.tables.target.name) else []
+        rows = self._target_keys() if self.facts.has(self.tables.target.name) else []
         self.progress.counts = plan.counts(rows, self.collection_id, self.mode == "full")
+
+    def _target_keys(self) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        while page := self.db.rows(self.tables.target_keys(), [rows[-1][0] if rows else ""]):
+            rows += page
+        return rows
 
     def _stage_deletions(self, position: FeedPosition) -> None:
         for ids in deleted_id_pages(self._client(), self.collection_id, position):

@@ -9,10 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from mixpeek_snowflake.mixpeek.pages import MAX_INTEGER_DIGITS, Unparsed
+from mixpeek_snowflake.snowflake.binds import compressed_size, fits
 from mixpeek_snowflake.snowflake.timestamps import format_timestamp, parse_timestamp
 from mixpeek_snowflake.sync.labels import document_labels
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024 - 64 * 1024
+MAX_DOCUMENT_COMPRESSED = 800_000
 MAX_EXCERPT_CHARS = 2000
 MAX_NUMBER_38 = 10**38 - 1
 
@@ -152,7 +154,16 @@ def _problem(doc: object) -> tuple[str | None, str]:
     except RecursionError:
         return None, "document is nested too deeply to serialise"
     if size > MAX_DOCUMENT_BYTES:
-        return None, f"document is {size} bytes; a Snowflake VARIANT holds at most {MAX_DOCUMENT_BYTES} here"
+        return None, (
+            f"document is {size} bytes; the sync stores documents of at most {MAX_DOCUMENT_BYTES} bytes (a "
+            "VARIANT holds 128 MB, but each document is bound into one staging statement)"
+        )
+    if size > MAX_DOCUMENT_COMPRESSED and not fits(text, MAX_DOCUMENT_COMPRESSED):
+        return None, (
+            f"document is {size} bytes, {compressed_size(text)} compressed; the sync stores documents of at most "
+            f"{MAX_DOCUMENT_COMPRESSED} bytes compressed, so that its staging statement stays within Snowflake's 1 MB "
+            "(a VARIANT holds 128 MB, but a larger bound statement cannot be retried)"
+        )
     return text, ""
 
 

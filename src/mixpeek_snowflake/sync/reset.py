@@ -26,6 +26,7 @@ class Reset:
         self.clock = clock
 
     def _tables(self) -> SyncTables:
+        """An unqualified target in the procedure's own database and schema (owner's rights), as the sync placed it."""
         if self.target.is_qualified:
             return SyncTables.beside(self.target)
         database, schema = self.db.first(CURRENT_CONTEXT) or (None, None)
@@ -40,6 +41,7 @@ class Reset:
         if not facts.has(tables.state.name):
             return {**summary, "state_rows_deleted": 0, "note": "no sync has run in this schema"}
         deleted = self.db.count(tables.reset_state(), [*key, format_timestamp(self.clock())])
+        self.db.commit()
         if not deleted and self.db.first(tables.read_state(), key):
             row = self.db.first(tables.read_state(), key) or (None,) * 4
             raise SyncConflict(

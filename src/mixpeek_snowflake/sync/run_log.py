@@ -23,7 +23,8 @@ PROGRESS_EVERY_SECONDS = 10.0
 
 
 class RunLog:
-    """Writes one run's row: RUNNING at the start, then SUCCEEDED, FAILED, SKIPPED or CANCELLED."""
+    """Writes one run's row: RUNNING at the start, then SUCCEEDED, FAILED, SKIPPED or CANCELLED; each write is
+    committed at once (the caller's AUTOCOMMIT may be off)."""
 
     progress_every: float | None = PROGRESS_EVERY_SECONDS
 
@@ -44,6 +45,7 @@ class RunLog:
         params = [run.run_id, request.collection, run.tables.target.display, request.mode, run.dry_run]
         params += [run._now_text(), json.dumps(request.given, sort_keys=True), *self._who()]
         run.db.rows(run.tables.insert_run(), params)
+        run.db.commit()
 
     def progress(self) -> None:
         """At most every progress_every seconds while staging: the documents, pages and rejects so far into the
@@ -68,6 +70,7 @@ class RunLog:
         params += [summary["duration_seconds"], summary["error"], json.dumps(summary), summary["reason"]]
         params += [run.definition.as_json(), run.run_id]
         run.db.rows(run.tables.finish_run(), params)
+        run.db.commit()
 
     def end(self, status: str) -> dict[str, Any]:
         """Record a run that ended without an error; return its summary."""

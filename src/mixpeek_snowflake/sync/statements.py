@@ -99,18 +99,28 @@ class SyncTables:
         """Params: schema name."""
         return f"SELECT COUNT(*) FROM {self._information_schema('SCHEMATA')} WHERE SCHEMA_NAME = ?"
 
+    def names(self) -> list[str]:
+        """The sync's table names, the target first: the schema queries ask about these only, one row per table,
+        so a caller's ROWS_PER_RESULTSET (at least 7) cannot cut them."""
+        return [table.name for _, table in self.specs()]
+
+    def _own(self) -> str:
+        return f"TABLE_SCHEMA = ? AND TABLE_NAME IN ({', '.join('?' for _ in self.specs())})"
+
     def schema_tables(self) -> str:
-        """Params: schema name. Each table or view of the schema: name, type, creation time."""
+        """Params: schema name, *names(). Each of the sync's tables or views there: name, type, creation time."""
         tables = self._information_schema("TABLES")
-        return f"SELECT TABLE_NAME, TABLE_TYPE, CREATED FROM {tables} WHERE TABLE_SCHEMA = ?"
+        return f"SELECT TABLE_NAME, TABLE_TYPE, CREATED FROM {tables} WHERE {self._own()}"
 
     def schema_views(self) -> str:
-        """Params: schema name. Each view of the schema (TABLES lists them too in Snowflake, not in every engine)."""
-        return f"SELECT TABLE_NAME FROM {self._information_schema('VIEWS')} WHERE TABLE_SCHEMA = ?"
+        """Params: schema name, *names(). Each of them that is a view (TABLES lists views in Snowflake, not in every
+        engine)."""
+        return f"SELECT TABLE_NAME FROM {self._information_schema('VIEWS')} WHERE {self._own()}"
 
     def schema_columns(self) -> str:
-        """Params: schema name. Each column of the schema's tables: table name, column name."""
-        return f"SELECT TABLE_NAME, COLUMN_NAME FROM {self._information_schema('COLUMNS')} WHERE TABLE_SCHEMA = ?"
+        """Params: schema name, *names(). One row per table: its name and the array of its column names."""
+        columns = self._information_schema("COLUMNS")
+        return f"SELECT TABLE_NAME, ARRAY_AGG(COLUMN_NAME) FROM {columns} WHERE {self._own()} GROUP BY TABLE_NAME"
 
     def insert_run(self) -> str:
         """Params: run_id, collection, target, mode, dry_run, started_at, options JSON, user, role, query_id."""
@@ -179,8 +189,12 @@ class SyncTables:
         )
 
     def target_keys(self) -> str:
-        """Params: none. What a dry run compares its plan with: id, hash, deleted flag and collection of every row."""
-        return f"SELECT DOCUMENT_ID, CONTENT_HASH, IS_DELETED, COLLECTION_ID FROM {self.target.sql}"
+        """Params: after document id. What a dry run compares its plan with: id, hash, deleted flag and collection,
+        a keyset page at a time (a caller's ROWS_PER_RESULTSET only makes a page shorter)."""
+        return (
+            f"SELECT DOCUMENT_ID, CONTENT_HASH, IS_DELETED, COLLECTION_ID FROM {self.target.sql} "
+            f"WHERE DOCUMENT_ID > ? ORDER BY DOCUMENT_ID LIMIT {KEYSET_PAGE_ROWS * 10}"
+        )
 
     def expire_rejects(self) -> str:
         """Params: collection, target, cutoff. Rejects of this pair older than the retention."""
@@ -196,6 +210,29 @@ class SyncTables:
         return (
             f"DELETE FROM {self.state.sql} WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? "
             f"AND (LEASE_RUN_ID IS NULL OR LEASE_EXPIRES_AT < {AT})"
+        )
+
+    def copy_best_state(self) -> str:
+        """Params: marker, collection, target, run_id. Of the pair's rows leased to this run (two first runs at once
+        can each insert one: nothing in Snowflake enforces uniqueness), a copy of the most advanced, leased to the
+        marker."""
+        names = [c.name for c in STATE.columns]
+        values = ["?" if name == "LEASE_RUN_ID" else name for name in names]
+        return (
+            f"INSERT INTO {self.state.sql} ({', '.join(names)}) SELECT {', '.join(values)} FROM {self.state.sql} "
+            "WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? AND LEASE_RUN_ID = ? "
+            "ORDER BY LAST_SUCCESS_AT DESC NULLS LAST, WATERMARK DESC NULLS LAST LIMIT 1"
+        )
+
+    def drop_leased_states(self) -> str:
+        """Params: collection, target, run_id. The pair's rows leased to this run (after copy_best_state)."""
+        return f"DELETE FROM {self.state.sql} WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? AND LEASE_RUN_ID = ?"
+
+    def relabel_lease(self) -> str:
+        """Params: run_id, collection, target, marker. The kept copy's lease back to the run."""
+        return (
+            f"UPDATE {self.state.sql} SET LEASE_RUN_ID = ? "
+            "WHERE COLLECTION_ID = ? AND TARGET_TABLE = ? AND LEASE_RUN_ID = ?"
         )
 
     def release_lease(self) -> str:
@@ -386,7 +423,8 @@ class SyncTables:
         return (
             f"INSERT INTO {self.labels.sql} ({', '.join(LABELS.column_names)}) "
             "SELECT e.DOCUMENT_ID, e.COLLECTION_ID, e.L:taxonomy_id::VARCHAR, x.TAXONOMY_NAME, "
-            "e.L:node_id::VARCHAR, e.L:label::VARCHAR, e.L:score::FLOAT, e.L:rank::NUMBER(38,0), e.L:path, "
+            "e.L:node_id::VARCHAR, e.L:label::VARCHAR, e.L:score::FLOAT, e.L:rank::NUMBER(38,0), "
+            "STRIP_NULL_VALUE(e.L:path), "
             f"e.UPDATED_AT, ?, {AT}, ? "
             f"FROM (SELECT s.DOCUMENT_ID, s.COLLECTION_ID, s.UPDATED_AT, l.VALUE AS L FROM ({source}) s, "
             "LATERAL FLATTEN(INPUT => s.LABELS) l) e "
@@ -407,11 +445,13 @@ def _changed(target: str, source: str) -> str:
 
 
 def _from_row(column: Column) -> str:
+    """A staged column from its key of the bound row; a JSON null lands as SQL NULL (STRIP_NULL_VALUE), not as the
+    VARIANT null https://docs.snowflake.com/en/user-guide/semistructured-considerations describes."""
     key = column.name.lower()
     if column.name == "METADATA":
-        return "f.VALUE:document:metadata"
+        return "STRIP_NULL_VALUE(f.VALUE:document:metadata)"
     if column.type == "VARIANT":
-        return f"f.VALUE:{key}"
+        return f"STRIP_NULL_VALUE(f.VALUE:{key})"
     if column.type == "TIMESTAMP_NTZ":
         return to_timestamp_ntz(f"f.VALUE:{key}::VARCHAR")
     return f"f.VALUE:{key}::{column.type}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -71,13 +72,14 @@ def inspect_schema(db: Database, tables: SyncTables, *, for_write: bool = True) 
             "expected a table in an existing schema (create the schema first)",
         )
     facts = SchemaFacts()
-    for name, kind, created in db.rows(tables.schema_tables(), [target.schema]):
+    params = [target.schema, *tables.names()]
+    for name, kind, created in db.rows(tables.schema_tables(), params):
         facts.kinds[name] = str(kind)
         facts.created[name] = _created_text(created)
-    for (name,) in db.rows(tables.schema_views(), [target.schema]):
+    for (name,) in db.rows(tables.schema_views(), params):
         facts.kinds[name] = "VIEW"
-    for name, column in db.rows(tables.schema_columns(), [target.schema]):
-        facts.columns.setdefault(name, set()).add(column)
+    for name, columns in db.rows(tables.schema_columns(), params):
+        facts.columns[name] = set(json.loads(columns) if isinstance(columns, str) else columns or ())
     _refuse_foreign_target(facts, tables)
     if for_write:
         refuse_ungoverned(db, tables, facts)

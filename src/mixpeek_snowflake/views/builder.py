@@ -85,10 +85,13 @@ class ViewBuilder:
         return {**collection, "collection_id": parse_collection(resolved)}
 
     def _source(self) -> TableName:
+        """The synced table; an unqualified name is in the procedure's own database and schema (owner's rights)."""
         database, schema = self.db.first(CURRENT_CONTEXT) or (None, None)
         table = self.options.source_table
         if not (table.database or database) or not (table.schema or schema):
-            raise InvalidArgument("option source_table", "no current database or schema: qualify it as DB.SCHEMA.TABLE")
+            raise InvalidArgument(
+                "option source_table", "the procedure has no current database or schema: qualify it as DB.SCHEMA.TABLE"
+            )
         source = table.qualified(database, schema)
         params = [source.schema, source.name] * 2
         if not self.db.count(table_exists(source.database or ""), params):

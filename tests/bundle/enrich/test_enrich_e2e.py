@@ -6,10 +6,10 @@ import hashlib
 import json
 
 import pytest
+from local_world import enrich_mixpeek_documents
 
 from mixpeek_local.emulator import Fault
 from mixpeek_snowflake.enrich.engine import EnrichmentFailed
-from mixpeek_snowflake.procedures import enrich_mixpeek_documents
 
 CUSTOMERS = [
     ("DOC_ID", "VARCHAR"),

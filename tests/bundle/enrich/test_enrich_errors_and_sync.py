@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from local_world import enrich_mixpeek_documents, sync_mixpeek_collection
 
-from mixpeek_snowflake import procedures
 from mixpeek_snowflake.errors import InvalidArgument, MixpeekAPIError
-from mixpeek_snowflake.procedures import enrich_mixpeek_documents
 
 COLLECTION = "col_loop000001"
 COLUMNS = [("DOC_ID", "VARCHAR"), ("TIER", "VARCHAR"), ("BLOB", "BINARY")]
@@ -71,7 +70,7 @@ def test_unknown_collection_is_a_clear_error(session, emulator, customers):
 
 
 def test_a_later_sync_shows_the_pushed_values_in_metadata(session, emulator, store, load, doc_ids, rows_of):
-    first = procedures.sync_mixpeek_collection(session, COLLECTION, "MIXPEEK_DOCUMENTS", "full", None)
+    first = sync_mixpeek_collection(session, COLLECTION, "MIXPEEK_DOCUMENTS", "full", None)
     assert first["inserted"] == 40
     load(
         "SEGMENTS",
@@ -80,7 +79,7 @@ def test_a_later_sync_shows_the_pushed_values_in_metadata(session, emulator, sto
     )
     enriched = enrich_mixpeek_documents(session, COLLECTION, "SEGMENTS", "DOC_ID")
     assert enriched["sent"] == 5
-    second = procedures.sync_mixpeek_collection(session, COLLECTION, "MIXPEEK_DOCUMENTS", "incremental", None)
+    second = sync_mixpeek_collection(session, COLLECTION, "MIXPEEK_DOCUMENTS", "incremental", None)
     assert (second["mode"], second["updated"]) == ("incremental", 5)
     rows = rows_of(
         "SELECT d.DOCUMENT_ID, d.METADATA:sf_segment::VARCHAR AS SEG, d.METADATA:sf_ltv::FLOAT AS LTV, "

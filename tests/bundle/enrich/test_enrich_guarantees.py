@@ -6,9 +6,9 @@ import json
 
 import pytest
 from bundle.loop_world import COLLECTION, NAMESPACE
+from local_world import enrich_mixpeek_documents
 
 from mixpeek_local.emulator import Store, seed_collection
-from mixpeek_snowflake.procedures import enrich_mixpeek_documents
 
 BATCH_PATH = "/documents/batch"
 SOURCE = [("DOC_ID", "VARCHAR"), ("TIER", "VARCHAR")]

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from contract.sdk_models import parse
+from local_world import enrich_mixpeek_documents
 from mixpeek import ApiClient, Configuration
 from mixpeek.api.collection_documents_api import CollectionDocumentsApi
 from mixpeek.api.retrievers_api import RetrieversApi
@@ -19,7 +20,6 @@ from mixpeek.models.list_documents_request import ListDocumentsRequest
 
 from mixpeek_snowflake.functions import MixpeekSearch
 from mixpeek_snowflake.mixpeek.client import MixpeekClient
-from mixpeek_snowflake.procedures import enrich_mixpeek_documents
 
 API_KEY = "mxp_loop_canary_key_51c2"
 COLLECTION = "col_loop000001"

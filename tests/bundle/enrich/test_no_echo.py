@@ -8,11 +8,11 @@ import logging
 import traceback
 
 import pytest
+from local_world import enrich_mixpeek_documents
 
 from mixpeek_snowflake.enrich.engine import EnrichmentFailed
 from mixpeek_snowflake.enrich.source import describe
 from mixpeek_snowflake.errors import InvalidArgument
-from mixpeek_snowflake.procedures import enrich_mixpeek_documents
 
 COLLECTION = "col_loop000001"
 STAFF = [("EMPLOYEE", "VARCHAR"), ("SSN", "VARCHAR"), ("DEPT", "VARCHAR")]

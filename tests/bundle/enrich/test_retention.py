@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from local_world import enrich_mixpeek_documents
 
 from mixpeek_snowflake.errors import InvalidArgument
-from mixpeek_snowflake.procedures import enrich_mixpeek_documents
 
 COLLECTION = "col_loop000001"
 
@@ -44,7 +44,7 @@ def test_a_dry_run_deletes_nothing(session, aged):
     assert summary["failures_expired"] == 0 and aged() == ["run_10", "run_29", "run_40"]
 
 
-@pytest.mark.parametrize("days", [0, 3651, 1.5, "30", True])
+@pytest.mark.parametrize("days", [0, 3651, 1.5, "30.5", True])
 def test_a_bad_retention_is_refused(session, emulator, days):
     with pytest.raises(InvalidArgument, match="option failure_retention_days") as caught:
         enrich_mixpeek_documents(session, COLLECTION, "CUSTOMERS", "DOC_ID", {"failure_retention_days": days})

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from local_world import enrich_mixpeek_documents
 
 from mixpeek_snowflake.enrich.options import parse_source
 from mixpeek_snowflake.enrich.query import read_only_query, tokens
 from mixpeek_snowflake.errors import InvalidArgument
-from mixpeek_snowflake.procedures import enrich_mixpeek_documents
 
 COLLECTION = "col_loop000001"
 BYPASSES = [

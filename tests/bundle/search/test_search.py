@@ -7,8 +7,9 @@ import threading
 
 import pytest
 import requests
+from local_world import sync_mixpeek_collection
 
-from mixpeek_snowflake import functions, procedures
+from mixpeek_snowflake import functions
 from mixpeek_snowflake.errors import InvalidArgument, MixpeekAPIError
 from mixpeek_snowflake.functions import MixpeekSearch
 from mixpeek_snowflake.search.retrieval import COLUMNS, RETURNS
@@ -111,7 +112,7 @@ def test_api_errors_are_clear(emulator):
 
 
 def test_the_readme_join_runs_on_the_local_engine(session, emulator, load, rows_of):
-    procedures.sync_mixpeek_collection(session, COLLECTION, "MIXPEEK_DOCUMENTS", "full", None)
+    sync_mixpeek_collection(session, COLLECTION, "MIXPEEK_DOCUMENTS", "full", None)
     results = as_dicts(search(inputs="red", options={"limit": 5}))
     columns = [part.split()[:2] for part in RETURNS.removeprefix("TABLE(").removesuffix(")").split(", ")]
     load("SEARCH_RESULTS", [(name, kind) for name, kind in columns], results)

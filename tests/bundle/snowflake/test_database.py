@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from snowflake.snowpark import Row
 
-from mixpeek_snowflake.snowflake.database import Database
+from mixpeek_snowflake.snowflake.database import Database, InsideTransaction, for_procedure
 
 
 class Result:
@@ -150,3 +150,54 @@ def test_debug_log_shows_the_statement_head_never_the_params(caplog: pytest.LogC
     text = caplog.text
     assert 'INSERT INTO "DB"."S"."MIXPEEK_SYNC_STAGE"' in text
     assert "mxp_sk_secret" not in text and "run_1" not in text
+
+
+def test_writes_outside_a_transaction_are_committed_when_asked_and_only_then() -> None:
+    session = RecordingSession()
+    db = Database(session)
+    db.commit()
+    db.rows("SELECT 1")
+    db.commit()
+    assert session.queries == ["SELECT 1"]
+    db.rows("INSERT INTO RUNS SELECT 1")
+    db.rows("  update STATE SET A = 1")
+    db.commit()
+    db.commit()
+    assert session.queries == ["SELECT 1", "INSERT INTO RUNS SELECT 1", "  update STATE SET A = 1", "COMMIT"]
+
+
+def test_a_transaction_first_lands_the_pending_writes_so_its_begin_opens_one_of_its_own() -> None:
+    session = RecordingSession()
+    db = Database(session)
+    db.rows("DELETE FROM STAGE")
+    with db.transaction():
+        db.rows("MERGE INTO T USING S ON T.ID = S.ID WHEN MATCHED THEN DELETE")
+    db.commit()
+    assert [q.split(" ")[0] for q in session.queries] == ["DELETE", "COMMIT", "BEGIN", "MERGE", "COMMIT"]
+
+
+def test_ddl_ends_the_pending_writes_as_it_commits_them() -> None:
+    session = RecordingSession()
+    db = Database(session)
+    db.rows("INSERT INTO T SELECT 1")
+    db.rows("CREATE TABLE IF NOT EXISTS U (A INT)")
+    db.commit()
+    assert session.queries == ["INSERT INTO T SELECT 1", "CREATE TABLE IF NOT EXISTS U (A INT)"]
+
+
+def test_a_failed_write_is_still_committed_after_as_its_implicit_transaction_may_be_open() -> None:
+    session = RecordingSession(lambda q: RuntimeError("conflict") if q.startswith("UPDATE") else [])
+    db = Database(session)
+    with pytest.raises(RuntimeError):
+        db.rows("UPDATE STATE SET A = 1")
+    db.commit()
+    assert session.queries == ["UPDATE STATE SET A = 1", "COMMIT"]
+
+
+def test_a_call_inside_an_open_transaction_is_refused_by_its_first_statement() -> None:
+    session = RecordingSession(lambda q: [Row(1700000000000000001)] if "CURRENT_TRANSACTION" in q else [])
+    with pytest.raises(InsideTransaction, match="sync_mixpeek_collection was called inside an open transaction"):
+        for_procedure(session, "sync_mixpeek_collection")
+    assert session.queries == ["SELECT CURRENT_TRANSACTION()"]
+    outside = RecordingSession(lambda q: [Row(None)])
+    assert for_procedure(outside, "reset_mixpeek_sync").statements == 1

@@ -131,7 +131,7 @@ def test_valid_options(options: dict[str, Any], expected: SyncOptions) -> None:
         ("partitions", 10000, "integer 1 to 256"),
         ("partitions", -4, "integer 1 to 256"),
         ("partitions", True, "integer 1 to 256"),
-        ("partitions", "8", "integer 1 to 256"),
+        ("partitions", "8.5", "integer 1 to 256"),
         ("partitions", 8.5, "integer 1 to 256"),
         ("partitions", float("nan"), "integer 1 to 256"),
         ("partitions", float("inf"), "integer 1 to 256"),

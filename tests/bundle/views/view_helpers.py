@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from local_world import create_mixpeek_views, sync_mixpeek_collection
+
 from mixpeek_local.emulator import Store, seed_collection
-from mixpeek_snowflake import procedures
-from mixpeek_snowflake.procedures import create_mixpeek_views
 
 COLLECTION = "col_viewtest01"
 SHAPES = "col_shapes0001"
@@ -25,7 +25,7 @@ def seeded_store(documents: int = 60) -> Store:
 
 def sync(session: Any, collection: str = COLLECTION, mode: str = "full", **options: Any) -> dict[str, Any]:
     """CALL sync_mixpeek_collection through the handler Snowflake runs."""
-    return procedures.sync_mixpeek_collection(session, collection, "MIXPEEK_DOCUMENTS", mode, options or None)
+    return sync_mixpeek_collection(session, collection, "MIXPEEK_DOCUMENTS", mode, options or None)
 
 
 def views(session: Any, collection: str = COLLECTION, **options: Any) -> dict[str, Any]:

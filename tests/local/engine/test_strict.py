@@ -185,9 +185,13 @@ def test_the_switch_reads_the_environment(session: Any, monkeypatch: pytest.Monk
         return value
 
     wrapped = strict.handler(handler)
+    raw = getattr(session, "session", session)
+    monkeypatch.setenv(strict.SWITCH, "0")
+    assert wrapped(raw, 1) == 1 and seen[-1] is raw
+    assert strict.from_environment(raw) is raw
     monkeypatch.delenv(strict.SWITCH, raising=False)
-    assert wrapped(session, 1) == 1 and seen[-1] is session
-    assert strict.from_environment(session) is session
+    assert isinstance(strict.from_environment(raw), strict.StrictSession)
+    assert wrapped(raw, 3) == 3 and isinstance(seen[-1], strict.StrictSession) and seen[-1].in_call
     monkeypatch.setenv(strict.SWITCH, "1")
     monkeypatch.setenv("MIXPEEK_STRICT_AUTOCOMMIT", "0")
     monkeypatch.setenv("MIXPEEK_STRICT_ROWS_PER_RESULTSET", "5")
@@ -247,4 +251,17 @@ def test_the_caller_comes_from_the_environment() -> None:
         "MIXPEEK_STRICT_CALLER_TRANSACTION": "1",
     }
     assert strict.caller_from_environment(environ) == Caller(False, "DD/MM/YYYY", 7, True)
-    assert not strict.enabled({}) and not strict.enabled({strict.SWITCH: "0"}) and strict.enabled({strict.SWITCH: "1"})
+    assert strict.enabled({}) and not strict.enabled({strict.SWITCH: "0"}) and strict.enabled({strict.SWITCH: "1"})
+
+
+def test_current_transaction_names_the_open_transaction_and_is_null_otherwise(session: Any) -> None:
+    ask = "SELECT CURRENT_TRANSACTION()"
+    with strict.procedure(session, Caller(autocommit=False)) as inside:
+        assert inside.sql(ask).collect()[0][0] is None
+        inside.sql("UPDATE T SET V = 3 WHERE ID = 'a'").collect()
+        assert inside.sql(ask).collect()[0][0] is not None
+        inside.sql("COMMIT").collect()
+        assert inside.sql(ask).collect()[0][0] is None
+    with strict.procedure(session, Caller(in_transaction=True)) as inside:
+        assert inside.sql(ask).collect()[0][0] is not None
+    assert getattr(session, "session", session).sql(ask).collect()[0][0] is None

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from local_world import sync_mixpeek_collection
+
 from mixpeek_local.emulator import Store
-from mixpeek_snowflake import procedures
 
 COLLECTION = "col_e2etest001"
 NAMESPACE = "ns_demo"
@@ -15,7 +16,7 @@ API_KEY = "mxp_e2e_canary_key_7f3a9c"
 
 def sync(session: Any, mode: str = "incremental", target: str = "MIXPEEK_DOCUMENTS", **options: Any) -> dict[str, Any]:
     """CALL sync_mixpeek_collection through the very handler Snowflake runs."""
-    return procedures.sync_mixpeek_collection(session, COLLECTION, target, mode, options or None)
+    return sync_mixpeek_collection(session, COLLECTION, target, mode, options or None)
 
 
 def query(session: Any, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:

@@ -6,9 +6,9 @@ import json
 
 import pytest
 from bundle.sync.e2e.helpers import COLLECTION, NAMESPACE, assert_matches_truth, live_rows, query, snapshot, sync
+from local_world import reset_mixpeek_sync, sync_mixpeek_collection
 
 from mixpeek_local.emulator import seed_collection
-from mixpeek_snowflake import procedures
 from mixpeek_snowflake.errors import InvalidArgument, MixpeekSnowflakeError
 from mixpeek_snowflake.sync.labels import document_labels
 
@@ -57,10 +57,10 @@ def test_a_second_collection_in_a_target_is_refused_before_anything_changes(sess
     other = seed_collection(store, documents=5, seed=9, namespace=NAMESPACE, collection_id="col_other00001")
     before = {t: snapshot(session, t) for t in ("MIXPEEK_DOCUMENTS", "MIXPEEK_SYNC_STATE")}
     with pytest.raises(MixpeekSnowflakeError, match=f"holds collection {COLLECTION}"):
-        procedures.sync_mixpeek_collection(session, other, "MIXPEEK_DOCUMENTS", "full", None)
+        sync_mixpeek_collection(session, other, "MIXPEEK_DOCUMENTS", "full", None)
     assert {t: snapshot(session, t) for t in before} == before
     assert emulator.request_count("/v1/collections/col_other00001/documents/list") == 0
-    assert procedures.sync_mixpeek_collection(session, other, "OTHER_DOCS", "full", None)["inserted"] == 5
+    assert sync_mixpeek_collection(session, other, "OTHER_DOCS", "full", None)["inserted"] == 5
 
 
 def test_include_vectors_is_remembered_by_runs_that_omit_it(session, store, emulator):
@@ -186,7 +186,7 @@ def test_reset_forgets_the_definition_and_the_next_run_resyncs_from_scratch(sess
     sync(session, "full", filters=OUT_OF_STOCK)
     sync(session, target="OTHER_TARGET")
     other_state = query(session, "SELECT * FROM MIXPEEK_SYNC_STATE WHERE TARGET_TABLE LIKE '%.OTHER_TARGET'")
-    reset = procedures.reset_mixpeek_sync(session, COLLECTION)
+    reset = reset_mixpeek_sync(session, COLLECTION)
     assert (reset["status"], reset["state_rows_deleted"]) == ("RESET", 1)
     assert query(session, "SELECT * FROM MIXPEEK_SYNC_STATE WHERE TARGET_TABLE LIKE '%.OTHER_TARGET'") == other_state
     assert query(session, "SELECT COUNT(*) AS N FROM MIXPEEK_SYNC_STATE") == [{"N": 1}]
@@ -208,12 +208,12 @@ def test_reset_is_refused_while_a_run_holds_the_lease_and_is_a_no_op_for_an_unkn
     ).collect()
     before = snapshot(session, "MIXPEEK_SYNC_STATE")
     with pytest.raises(MixpeekSnowflakeError, match="run_live"):
-        procedures.reset_mixpeek_sync(session, COLLECTION)
+        reset_mixpeek_sync(session, COLLECTION)
     assert snapshot(session, "MIXPEEK_SYNC_STATE") == before
-    unknown = procedures.reset_mixpeek_sync(session, "col_unknown0001")
+    unknown = reset_mixpeek_sync(session, "col_unknown0001")
     assert unknown["state_rows_deleted"] == 0 and "no state" in unknown["note"]
     with pytest.raises(InvalidArgument, match="bundle's own tables"):
-        procedures.reset_mixpeek_sync(session, COLLECTION, "MIXPEEK_SYNC_STATE")
+        reset_mixpeek_sync(session, COLLECTION, "MIXPEEK_SYNC_STATE")
 
 
 NEW_COLUMNS = {

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 import pytest
 from bundle.sync.e2e.helpers import API_KEY, COLLECTION, assert_matches_truth, query, snapshot, sync
+from local_world import sync_mixpeek_collection
 
 from mixpeek_local.emulator import Fault
-from mixpeek_snowflake import procedures
 from mixpeek_snowflake.errors import InvalidArgument, MixpeekAPIError
 from mixpeek_snowflake.sync.statements import SyncTables
 
@@ -103,7 +103,7 @@ def test_a_failing_statement_leaves_every_table_as_it_was(session, store, emulat
 
 def test_unknown_collection_is_named(session, emulator):
     with pytest.raises(MixpeekAPIError) as caught:
-        procedures.sync_mixpeek_collection(session, "col_nosuch00001", "MIXPEEK_DOCUMENTS", "full", None)
+        sync_mixpeek_collection(session, "col_nosuch00001", "MIXPEEK_DOCUMENTS", "full", None)
     assert caught.value.status == 404 and "col_nosuch00001" in str(caught.value)
     run = last_run(session)
     assert run["STATUS"] == "FAILED" and "col_nosuch00001" in run["ERROR"]
@@ -175,7 +175,7 @@ def test_expired_lease_is_taken_over(session, store, emulator):
 )
 def test_bad_input_is_refused_before_any_request_or_statement(session, emulator, args, argument):
     with pytest.raises(InvalidArgument) as caught:
-        procedures.sync_mixpeek_collection(session, *args)
+        sync_mixpeek_collection(session, *args)
     assert caught.value.argument == argument
     assert "expected" in str(caught.value) or "known:" in str(caught.value)
     assert emulator.request_count() == 0

@@ -231,8 +231,9 @@ def test_a_run_with_no_new_changes_keeps_the_watermark_and_cursor(session, store
 
 
 def record_statement_threads(session, monkeypatch):
-    """The thread of every statement the session is asked to run."""
+    """The thread of every statement the session is asked to run (below the strict engine, which unwraps it)."""
     threads = []
+    session = getattr(session, "session", session)
     real = session.sql
 
     def recording(*args, **kwargs):

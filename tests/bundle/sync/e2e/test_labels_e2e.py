@@ -6,8 +6,8 @@ import json
 
 import pytest
 from bundle.sync.e2e.helpers import COLLECTION, query, snapshot, sync
+from local_world import refresh_mixpeek_labels
 
-from mixpeek_snowflake import procedures
 from mixpeek_snowflake.sync.labels import document_labels
 from mixpeek_snowflake.sync.statements import SyncTables
 
@@ -83,7 +83,7 @@ def test_failed_run_leaves_labels_unchanged(session, store, emulator, monkeypatc
 def test_refresh_rebuilds_labels_from_stored_documents(session, store, emulator):
     sync(session, "full")
     session.sql("DELETE FROM MIXPEEK_DOCUMENT_LABELS WHERE RANK > 1").collect()
-    summary = procedures.refresh_mixpeek_labels(session, COLLECTION)
+    summary = refresh_mixpeek_labels(session, COLLECTION)
     assert summary["status"] == "SUCCEEDED" and summary["mode"] == "labels"
     assert summary["documents_seen"] == 240 and summary["labels_written"] == len(expected_labels(store))
     assert table_labels(session) == expected_labels(store)

@@ -14,6 +14,7 @@ from bundle.sync.e2e.helpers import (
     snapshot,
     sync,
 )
+from local_world import sync_mixpeek_collection
 
 from mixpeek_snowflake.sync import engine as sync_module
 
@@ -177,7 +178,6 @@ def test_run_row_and_state_record_the_run(session, store, emulator):
 
 
 def test_collection_by_name_resolves_to_its_id(session, store, emulator):
-    from mixpeek_snowflake.procedures import sync_mixpeek_collection
 
     summary = sync_mixpeek_collection(session, "product-media", "DOCS_BY_NAME", "full")
     assert summary["collection_id"] == COLLECTION and summary["inserted"] == 240
