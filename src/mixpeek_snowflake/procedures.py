@@ -231,7 +231,8 @@ def change_mixpeek_target(session: Any, collection_id: str, target_table: str, o
 def pause_mixpeek_target(session: Any, collection_id: str, target_table: str, reason: str) -> dict[str, Any]:
     """CALL pause_mixpeek_target(collection_id, target_table, reason): the scheduler skips it until resumed."""
     collection, target = parse_pair(collection_id, target_table)
-    return Targets(for_procedure(session, "pause_mixpeek_target")).pause(collection, target, parse_reason(reason))
+    why = parse_reason(reason)
+    return Targets(for_procedure(session, "pause_mixpeek_target")).pause(collection, target, why)
 
 
 def resume_mixpeek_target(session: Any, collection_id: str, target_table: str) -> dict[str, Any]:
@@ -258,4 +259,5 @@ def run_due_mixpeek_syncs(session: Any) -> dict[str, Any]:
 def unlock_mixpeek_sync(session: Any, collection_id: str, target_table: str, run_id: str) -> dict[str, Any]:
     """CALL unlock_mixpeek_sync(collection_id, target_table, run_id): free the lease a stopped run still holds."""
     collection, target = parse_pair(collection_id, target_table)
-    return Unlock(for_procedure(session, "unlock_mixpeek_sync"), collection, target, parse_run_id(run_id)).run()
+    run = parse_run_id(run_id)
+    return Unlock(for_procedure(session, "unlock_mixpeek_sync"), collection, target, run).run()

@@ -21,6 +21,11 @@ class LocalBackend:
     defaults: dict[str, str] = field(default_factory=dict)
     handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        from mixpeek_local.engine import strict
+
+        self.session = strict.unwrapped(self.session)
+
     def query(self, statement: queries.Statement) -> list[dict[str, Any]]:
         return queries.run(self.session, statement)
 

@@ -179,8 +179,7 @@ def close_session(session: Any) -> None:
     Session.close() runs SYSTEM$CANCEL_ALL_QUERIES, which fakesnow lacks, so the connection never counts as
     closed and Snowpark's exit hook would retry against the stopped server; close it and drop the hook.
     """
-    if isinstance(session, strict.StrictSession):
-        session = session.session
+    session = strict.unwrapped(session)
     atexit.unregister(session._close_at_exit)
     with contextlib.suppress(Exception):
         session.close()

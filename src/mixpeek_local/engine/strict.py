@@ -294,6 +294,11 @@ def handler(function: Callable[..., T]) -> Callable[..., T]:
     return run
 
 
+def unwrapped(session: Any) -> Any:
+    """The Snowpark session under a StrictSession (what an app or worksheet, not a procedure, would query)."""
+    return session.session if isinstance(session, StrictSession) else session
+
+
 def from_environment(session: Any) -> Any:
     """A StrictSession for the caller the environment describes, or with MIXPEEK_STRICT_ENGINE=0 the session itself.
 
