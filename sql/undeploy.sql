@@ -13,6 +13,7 @@ DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.reset_mixpe
 DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.enrich_mixpeek_documents(VARCHAR, VARCHAR, VARCHAR, VARIANT);
 DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.create_mixpeek_views(VARCHAR, VARIANT);
 DROP FUNCTION IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.mixpeek_search(VARCHAR, VARIANT, VARIANT);
+DROP FUNCTION IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.mixpeek_fetch_documents(VARCHAR, VARIANT, NUMBER, NUMBER, VARCHAR, VARCHAR, FLOAT);
 DROP STAGE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.stage %>;
 
 USE ROLE ACCOUNTADMIN;

@@ -24,6 +24,7 @@ DECLARED = {
     "enrich_mixpeek_documents": "procedure",
     "create_mixpeek_views": "procedure",
     "mixpeek_search": "function",
+    "mixpeek_fetch_documents": "function",
 }
 DISTRIBUTION_OF = {"requests": "requests", "snowflake": "snowflake-snowpark-python"}
 

@@ -10,6 +10,8 @@ from bundle.sync.e2e.helpers import COLLECTION, assert_matches_truth, query, sna
 from local_world import fresh_session
 
 from mixpeek_local.emulator import Emulator, Fault, Store
+from mixpeek_snowflake.snowflake.identifiers import TableName
+from mixpeek_snowflake.sync.statements import SyncTables
 
 TABLES = ("MIXPEEK_DOCUMENTS", "MIXPEEK_SYNC_STATE", "MIXPEEK_SYNC_RUNS", "MIXPEEK_DOCUMENT_LABELS")
 TARGET_COLUMNS = (
@@ -93,3 +95,38 @@ def test_a_partition_failing_mid_way_fails_the_run_and_leaves_every_table_as_it_
     assert len(runs_after) == len(runs_before) + 1
     assert [r["STATUS"] for r in failed] == ["FAILED"] and "refused mid-way" in failed[0]["ERROR"]
     assert "mxp_e2e_canary_key" not in failed[0]["ERROR"]
+
+
+class Recording:
+    """A session that records every statement and its parameters on the way to the engine."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.sent: list[tuple[str, list[Any]]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
+
+    def sql(self, query: str, params: list[Any] | None = None) -> Any:
+        self.sent.append((query, list(params or [])))
+        return self.session.sql(query, params=params)
+
+
+def test_the_engine_receives_the_statement_a_real_account_runs_and_no_document_is_bound(
+    engine: dict[str, Any], session: Any, emulator: Emulator, store: Store
+) -> None:
+    recording = Recording(session)
+    summary = sync(recording, "full", partitions=2, page_size=40, staging="table_function")
+    assert summary["status"] == "SUCCEEDED"
+    database = query(session, "SELECT CURRENT_DATABASE() AS D")[0]["D"]
+    tables = SyncTables.beside(TableName.parse(f"{database}.PUBLIC.MIXPEEK_DOCUMENTS"))
+    calls = [(text, params) for text, params in recording.sent if "MIXPEEK_FETCH_DOCUMENTS" in text]
+    assert [text for text, _ in calls] == [tables.stage_fetched(2)]
+    assert calls[0][1][2:4] == [COLLECTION, '{"limit": 40}']
+    ids = [doc["document_id"] for doc in store.documents(COLLECTION)]
+    bound = " ".join(str(p) for _, params in recording.sent for p in params)
+    assert not [i for i in ids if i in bound]
+    with fresh_session(engine, "PAGES") as other:
+        smaller_pages = sync(other, "full", partitions=2, page_size=7, staging="table_function")
+    assert smaller_pages["pages"] > 4 * summary["pages"]
+    assert smaller_pages["sql_statements"] == summary["sql_statements"]
