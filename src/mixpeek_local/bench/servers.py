@@ -29,10 +29,10 @@ class ServerError(RuntimeError):
 class ServerProcess:
     """A child process serving commands over a pipe: call(name, *args) runs handler `name` there."""
 
-    def __init__(self, target: Callable[..., None], name: str, *args: Any) -> None:
+    def __init__(self, target: Callable[..., None], name: str, *args: Any, daemon: bool = True) -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=target, args=(child, *args), name=name, daemon=True)
+        self._process = context.Process(target=target, args=(child, *args), name=name, daemon=daemon)
         self.name = name
         self.ready: Any = None
 
@@ -125,7 +125,18 @@ class EmulatorHandlers:
             "mark": self.mark,
             "requests": self.requests_since,
             "partition_sizes": self.partition_sizes,
+            "limit_rate": self.limit_rate,
+            "rate_counts": self.rate_counts,
         }
+
+    def limit_rate(self, per_minute: int | None) -> None:
+        """Enforce per_minute requests a minute from now on (None: no limit); GET /v1/me reports it."""
+        self.emulator.limit_rate(per_minute)
+
+    def rate_counts(self) -> tuple[int, int]:
+        """(admitted, refused with 429) since the limit was set."""
+        limit = self.emulator.rate_limit
+        return (limit.admitted, limit.refused) if limit else (0, 0)
 
     def seed(self, collection_id: str, documents: int, seed: int) -> float:
         """Seed a collection; return the seconds it took."""

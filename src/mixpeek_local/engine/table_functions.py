@@ -224,11 +224,15 @@ def _running(original: Callable[..., Any]) -> Callable[..., Any]:
         bound = kwargs.get("binding_params") if kwargs.get("binding_params") is not None else params
         try:
             rows = execute_call(call, bound)
-        except TableFunctionError as error:
+        except Exception as error:
             import snowflake.connector.errors
 
+            if isinstance(error, TableFunctionError):
+                text = str(error)
+            else:
+                text = f"{call.name} could not run its partitions: {type(error).__name__}: {error}"
             raise snowflake.connector.errors.ProgrammingError(
-                msg=str(error), errno=UDF_ERROR_ERRNO, sqlstate="P0000"
+                msg=text, errno=UDF_ERROR_ERRNO, sqlstate="P0000"
             ) from None
         self._duck_conn.register(call.relation, arrow_table(call, rows))
         try:
