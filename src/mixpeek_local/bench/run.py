@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from mixpeek_local.arguments import decimal
+from mixpeek_local.bench import dlt_run
 from mixpeek_local.bench.baseline import QuickStartRun, quick_start
+from mixpeek_local.bench.dlt_run import LoadRun, SideBySide
 from mixpeek_local.bench.fetch import (
     conversion_scaling,
     convert_pages,
@@ -22,7 +24,7 @@ from mixpeek_local.bench.fetch import (
     loads_seconds,
     worker_pool,
 )
-from mixpeek_local.bench.measure import Servers, SyncRun, engine_session, measure_sync
+from mixpeek_local.bench.measure import TARGET_TABLE, Servers, SyncRun, engine_session, measure_sync
 from mixpeek_local.bench.report import (
     FetchRuns,
     Figures,
@@ -41,6 +43,8 @@ NAMESPACE = "ns_bench"
 LARGE = "col_benchlarge01"
 SMALL = "col_benchsmall01"
 CHANGE_EVERY = 100
+DLT_UPDATES = 40
+DLT_DELETES = 12
 SEED = 7
 T = TypeVar("T")
 
@@ -58,6 +62,12 @@ class BenchConfig:
     rate_limit: int = 600
     rate_partitions: int = 16
     rate_page_size: int = 100
+
+    @property
+    def memory_partitions(self) -> int:
+        """Partitions of the memory runs: as many as leave each partition of the small collection a full page, so
+        both runs hold full pages and the ratio shows growth with documents, not a partial page."""
+        return max(1, min(self.partitions, self.baseline_documents // self.page_size))
 
     def options(self, partitions: int | None = None, staging: str = "table_function") -> dict[str, Any]:
         """The sync options every measured run uses."""
@@ -190,22 +200,59 @@ def _fetch_runs(servers: Servers, config: BenchConfig, pool: Any, step: Steps) -
         lambda: fetch_stage(pool, api, LARGE, config.partitions, config.page_size),
     )
     servers.emulator.call("latency", 0.0)
+    parts = config.memory_partitions
     memory_small = step(
-        f"fetch stage of {config.baseline_documents:,} documents under tracemalloc",
-        lambda: fetch_stage(pool, api, SMALL, config.partitions, config.page_size, trace=True),
+        f"fetch stage of {config.baseline_documents:,} documents under tracemalloc, {parts} partitions",
+        lambda: fetch_stage(pool, api, SMALL, parts, config.page_size, trace=True),
     )
     memory_large = step(
-        f"fetch stage of {n} documents under tracemalloc",
-        lambda: fetch_stage(pool, api, LARGE, config.partitions, config.page_size, trace=True),
+        f"fetch stage of {n} documents under tracemalloc, {parts} partitions",
+        lambda: fetch_stage(pool, api, LARGE, parts, config.page_size, trace=True),
     )
     bodies = list_bodies(api, SMALL, config.page_size)
     conversion = step(
         "conversion of the same pages in 1 process, then 2", lambda: conversion_scaling(pool, bodies, SMALL)
     )
-    loads = loads_seconds(bodies)
-    converted = convert_pages(bodies, SMALL)
+    loads = min((loads_seconds(bodies) for _ in range(3)), key=lambda run: run[1])
+    converted = min((convert_pages(bodies, SMALL) for _ in range(3)), key=lambda run: run[1])
     servers.emulator.call("latency", config.latency)
     return FetchRuns(one, many, one_emulator_cpu, memory_small, memory_large, conversion, loads, converted)
+
+
+def _ours(servers: Servers, session: Any, mode: str, options: dict[str, Any]) -> LoadRun:
+    run = measure_sync(servers, session, SMALL, mode, options)
+    written = sum(int(run.summary[k]) for k in ("inserted", "updated", "deleted"))
+    live = session.sql(f"SELECT DOCUMENT_ID FROM {TARGET_TABLE} WHERE NOT IS_DELETED").collect()
+    return LoadRun(run.wall_seconds, int(run.summary["sql_statements"]), written, frozenset(r[0] for r in live))
+
+
+def _side_by_side(servers: Servers, config: BenchConfig, step: Steps) -> SideBySide | None:
+    if not dlt_run.available():
+        return None
+    n, folder, api = f"{config.baseline_documents:,}", dlt_run.new_folder(), _api(servers)
+    options = config.options()
+    dlt_runs: list[LoadRun] = []
+    ours: list[LoadRun] = []
+    updated = deleted = 0
+    with engine_session(servers, "BENCH_SIDE_BY_SIDE") as session:
+        for kind, mode in (
+            ("full load", "full"),
+            ("rerun", "incremental"),
+            ("incremental after changes", "incremental"),
+        ):
+            if kind.startswith("incremental"):
+                updated = servers.emulator.call("update_some", SMALL, DLT_UPDATES)
+                deleted = servers.emulator.call("delete_some", SMALL, DLT_DELETES)
+            ours.append(step(f"sync, {kind}, {n} documents", functools.partial(_ours, servers, session, mode, options)))
+            dlt_runs.append(
+                step(
+                    f"dlt, {kind}, {n} documents",
+                    lambda: in_own_process(dlt_run.run_dlt, api, servers.connect_kwargs, SMALL, folder),
+                )
+            )
+        last = session.sql(f"SELECT COUNT_IF(IS_DELETED) FROM {TARGET_TABLE}").collect()[0][0]
+    truth = frozenset(servers.emulator.call("ids", SMALL))
+    return SideBySide(config.baseline_documents, updated, deleted, truth, dlt_runs, ours, int(last))
 
 
 def run_bench(config: BenchConfig, say: Callable[[str], None] = _stderr) -> Figures:
@@ -216,14 +263,16 @@ def run_bench(config: BenchConfig, say: Callable[[str], None] = _stderr) -> Figu
         step("warm-up: the engine starts its table-function worker processes", lambda: _warm_up(servers, config))
         servers.emulator.call("latency", config.latency)
         syncs = _syncs(servers, config, step)
-        pool = step("starting the fetch-stage worker processes", worker_pool)
+        workers = max(config.partitions, config.rate_partitions)
+        pool = step("starting the fetch-stage worker processes", lambda: worker_pool(workers))
         try:
             fetches = _fetch_runs(servers, config, pool, step)
             rate = _rate_limited(servers, config, pool, step)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+        side = _side_by_side(servers, config, step)
     setup = Setup(config, seconds, (load, os.getloadavg()[0]))
-    return Figures(setup, syncs, fetches, rate)
+    return Figures(setup, syncs, fetches, rate, side)
 
 
 def _count(low: int, high: int) -> Callable[[str], int]:
