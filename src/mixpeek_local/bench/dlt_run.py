@@ -2,8 +2,8 @@
 on the same local engine, merge on document_id, max_table_nesting=0; full load, rerun, incremental after changes.
 
 dlt lives only in the benchmark's venv (requirements-bench.txt, `make bench`); without it the row says so. dlt runs
-in a process of its own; the bench's engine process applies the three fakesnow fixes of engine/dlt_fixes.py. Its pipeline state stays in its local
-folder (RESTORE_FROM_DESTINATION=false): fakesnow's COPY cannot load dlt's JSON state file.
+in a process of its own; the bench's engine process applies the fakesnow fixes of engine/dlt_fixes.py. dlt's
+pipeline state stays in its local folder (RESTORE_FROM_DESTINATION=false): fakesnow cannot COPY its JSON state file.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ from bundle.sync.e2e.helpers import COLLECTION, assert_matches_truth, query, sna
 from local_world import fresh_session
 
 from mixpeek_local.emulator import Emulator, Fault, Store
+from mixpeek_local.engine import strict
+from mixpeek_snowflake import procedures
 from mixpeek_snowflake.snowflake.identifiers import TableName
 from mixpeek_snowflake.sync.statements import SyncTables
 
@@ -130,3 +132,15 @@ def test_the_engine_receives_the_statement_a_real_account_runs_and_no_document_i
         smaller_pages = sync(other, "full", partitions=2, page_size=7, staging="table_function")
     assert smaller_pages["pages"] > 4 * summary["pages"]
     assert smaller_pages["sql_statements"] == summary["sql_statements"]
+
+
+def test_table_function_staging_runs_under_the_strict_engine_with_a_callers_timestamp_format(
+    session: Any, emulator: Emulator, store: Store
+) -> None:
+    caller = strict.Caller(timestamp_input_format="DD/MM/YYYY HH24:MI:SS")
+    options = {"partitions": 2, "page_size": 60, "staging": "table_function"}
+    summary = strict.call(
+        procedures.sync_mixpeek_collection, session, COLLECTION, "MIXPEEK_DOCUMENTS", "full", options, caller=caller
+    )
+    assert summary["status"] == "SUCCEEDED" and summary["inserted"] == 240
+    assert_matches_truth(session, store)
