@@ -173,3 +173,43 @@ def test_a_budget_spaces_requests_and_starts_at_its_offset() -> None:
     assert slept == pytest.approx([0.25, 0.5, 0.5])
     now[0] += 10
     assert budget.take() == 0
+
+
+@pytest.mark.parametrize("value", ["table function", "udtf", 1, True, ""])
+def test_a_staging_option_other_than_the_two_modes_is_refused_naming_them(value: object) -> None:
+    from mixpeek_snowflake.sync.options import parse_options
+
+    with pytest.raises(InvalidArgument) as caught:
+        parse_options({"staging": value})
+    assert caught.value.argument == "option staging" and "procedure, table_function" in str(caught.value)
+
+
+def test_the_staging_option_takes_either_mode_in_any_case() -> None:
+    from mixpeek_snowflake.sync.options import parse_options
+
+    assert parse_options(None).staging == "procedure"
+    assert parse_options({"staging": " Table_Function "}).staging == "table_function"
+    assert parse_options({"requests_per_minute": 600}).requests_per_minute == 600
+
+
+@pytest.mark.parametrize("reported", [[0], [0, 0], [0, 2], []])
+def test_the_procedure_fails_the_run_unless_every_partition_reported_once(reported: list[int]) -> None:
+    from mixpeek_snowflake.errors import MixpeekSnowflakeError
+    from mixpeek_snowflake.sync.staging import check_summaries
+
+    with pytest.raises(MixpeekSnowflakeError, match="expected 0 to 1 once each"):
+        check_summaries([{"partition": p} for p in reported], 2)
+
+
+def test_partition_summaries_add_up_into_the_run_and_its_request_counters() -> None:
+    from mixpeek_snowflake.sync.engine import Progress
+    from mixpeek_snowflake.sync.staging import add_summary
+
+    progress, client = Progress(), FakeClient([])
+    for partition, newest in ((0, "2026-01-01 00:00:00.000000"), (1, "2026-02-01 00:00:00.000000")):
+        summary = {"partition": partition, "pages": 2, "documents": 5, "rejected": 1, "kept_with_notes": 0}
+        summary |= {"taxonomy_ids": [f"tax_{partition}"], "newest_updated_at": newest}
+        add_summary(progress, client, summary | {"requests": 3, "retries": 1, "bytes_received": 10})  # type: ignore[arg-type]
+    assert (progress.pages, progress.documents_seen, progress.rejected) == (4, 10, 2)
+    assert progress.taxonomy_ids == {"tax_0", "tax_1"} and str(progress.newest) == "2026-02-01 00:00:00"
+    assert client.stats.snapshot() == {"requests": 6, "retries": 2, "bytes_received": 20}
