@@ -43,6 +43,7 @@ NAMESPACE = "ns_bench"
 LARGE = "col_benchlarge01"
 SMALL = "col_benchsmall01"
 CHANGE_EVERY = 100
+CONVERSION_REPEATS = 4
 DLT_UPDATES = 40
 DLT_DELETES = 12
 SEED = 7
@@ -209,7 +210,7 @@ def _fetch_runs(servers: Servers, config: BenchConfig, pool: Any, step: Steps) -
         f"fetch stage of {n} documents under tracemalloc, {parts} partitions",
         lambda: fetch_stage(pool, api, LARGE, parts, config.page_size, trace=True),
     )
-    bodies = list_bodies(api, SMALL, config.page_size)
+    bodies = list_bodies(api, SMALL, config.page_size) * CONVERSION_REPEATS
     conversion = step(
         "conversion of the same pages in 1 process, then 2", lambda: conversion_scaling(pool, bodies, SMALL)
     )

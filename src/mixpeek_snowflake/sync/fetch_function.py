@@ -186,6 +186,14 @@ def page_rows(staged: StagedPage, first_seq: int) -> list[Row]:
     return rows
 
 
+def _release(staged: StagedPage, rows: list[Row]) -> None:
+    """Drop a yielded page's rows before the next page is fetched (the listing still holds the page object), so a
+    partition never holds two pages at once."""
+    rows.clear()
+    for part in (staged.rows_json, staged.keys, staged.rejects, staged.notes):
+        part.clear()
+
+
 class FetchDocuments:
     """TABLE(mixpeek_fetch_documents(collection, body, partition, partitions, base_url, namespace,
     requests_per_minute) OVER (PARTITION BY partition)): a partition's documents as stage rows, then its summary."""
@@ -230,6 +238,7 @@ class FetchDocuments:
             rows = page_rows(staged, self._seq)
             self._seq += len(rows)
             yield from rows
+            _release(staged, rows)
 
     def _count(self, client: MixpeekClient) -> None:
         summary = self._summary

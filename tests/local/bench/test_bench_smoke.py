@@ -10,7 +10,7 @@ import math
 import pytest
 
 from mixpeek_local.bench.report import build_rows, ceilings, ideal_requests, render_context, render_table
-from mixpeek_local.bench.run import BenchConfig, bench_main, run_bench
+from mixpeek_local.bench.run import CONVERSION_REPEATS, BenchConfig, bench_main, run_bench
 
 CONFIG = BenchConfig(
     documents=160,
@@ -65,7 +65,7 @@ def test_the_fetch_stage_lists_every_document_in_each_shape(figures):
     assert f.one.pages == math.ceil(CONFIG.documents / CONFIG.page_size)
     assert len(f.many.runs) == CONFIG.partitions and f.many.requests == f.many.pages
     assert f.memory_large.peak_bytes > 0 and f.one.runs[0].peak_bytes is None
-    assert f.conversion.documents == f.loads[0] == f.converted[0] == CONFIG.baseline_documents
+    assert f.conversion.documents == f.loads[0] == f.converted[0] == CONVERSION_REPEATS * CONFIG.baseline_documents
 
 
 def test_incremental_fetches_the_changed_documents(figures):
