@@ -25,6 +25,7 @@ DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.remove_mixp
 DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.run_due_mixpeek_syncs();
 DROP PROCEDURE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.unlock_mixpeek_sync(VARCHAR, VARCHAR, VARCHAR);
 DROP FUNCTION IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.mixpeek_search(VARCHAR, VARIANT, VARIANT);
+DROP FUNCTION IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.mixpeek_fetch_documents(VARCHAR, VARIANT, NUMBER, NUMBER, VARCHAR, VARCHAR, FLOAT);
 DROP STAGE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.stage %>;
 
 USE ROLE ACCOUNTADMIN;

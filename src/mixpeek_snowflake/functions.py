@@ -1,4 +1,5 @@
-"""Table function handlers snowflake.yml names: mixpeek_search, Mixpeek retrievers queried from SQL."""
+"""Table function handlers snowflake.yml names: mixpeek_search, Mixpeek retrievers queried from SQL, and
+mixpeek_fetch_documents, one partition of a sync's listing (sync/fetch_function.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import requests
 from mixpeek_snowflake import procedures
 from mixpeek_snowflake.mixpeek.client import MixpeekClient
 from mixpeek_snowflake.search.retrieval import parse_inputs, parse_retriever, parse_search_options, search
+from mixpeek_snowflake.sync.fetch_function import FetchDocuments
+
+__all__ = ["FetchDocuments", "MixpeekSearch", "http_session"]
 
 _http_lock = threading.Lock()
 _http: list[requests.Session] = []

@@ -33,6 +33,7 @@ DECLARED = {
     "remove_mixpeek_target": "procedure",
     "run_due_mixpeek_syncs": "procedure",
     "unlock_mixpeek_sync": "procedure",
+    "mixpeek_fetch_documents": "function",
 }
 # Caller's rights and no network: it reads the source as the caller and hands the rows to enrich_mixpeek_push.
 CALLERS_RIGHTS = {"enrich_mixpeek_documents"}

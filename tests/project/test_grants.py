@@ -220,11 +220,25 @@ def test_the_reader_may_select_every_table_and_use_every_function(
     assert _grantee_kinds(granted, reader) == kinds, "readers call no procedure"
 
 
+OWNER_ONLY_FUNCTIONS = ("mixpeek_fetch_documents",)
+
+
+def test_no_role_may_call_the_fetch_function_the_sync_procedure_runs_as_its_owner(
+    granted: list[Grant], entities: dict[str, Any]
+) -> None:
+    for name in OWNER_ONLY_FUNCTIONS:
+        assert not [g for g in granted if g.kind == "FUNCTION" and g.name == qualified_name(entities[name])], name
+
+
 def test_the_sensitive_reader_is_a_reader_that_may_also_search(
     granted: list[Grant], entities: dict[str, Any], env: dict
 ) -> None:
     sensitive = env["sensitive_reader_role"]
-    functions = {("FUNCTION", qualified_name(e)) for e in entities.values() if e.get_type() == "function"}
+    functions = {
+        ("FUNCTION", qualified_name(e))
+        for name, e in entities.items()
+        if e.get_type() == "function" and name not in OWNER_ONLY_FUNCTIONS
+    }
     expected = {("ROLE", env["reader_role"]), *functions}
     assert {(g.kind, g.name) for g in granted if g.grantee == sensitive} == expected
     for kind, name in functions:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import time
 import tracemalloc
@@ -38,6 +39,46 @@ class Servers:
 
 
 @dataclass
+class Binds:
+    """What one sync bound into its statements: the largest statement's binds (raw and as the connector gzips
+    them) and the bytes of bound values that hold documents."""
+
+    statements: int = 0
+    max_raw_bytes: int = 0
+    max_compressed_bytes: int = 0
+    document_bytes: int = 0
+
+    def add(self, params: list[Any]) -> None:
+        """Count one statement's bound values."""
+        self.statements += 1
+        if not params:
+            return
+        raw = json.dumps(params, default=str).encode("utf-8")
+        self.max_raw_bytes = max(self.max_raw_bytes, len(raw))
+        if len(raw) > 64 * 1024:
+            self.max_compressed_bytes = max(self.max_compressed_bytes, len(gzip.compress(raw, 9)))
+        else:
+            self.max_compressed_bytes = max(self.max_compressed_bytes, len(raw))
+        self.document_bytes += sum(len(str(p).encode("utf-8")) for p in params if '"document_id"' in str(p))
+
+
+class RecordingSession:
+    """The handler's session, seen on the way to the engine: every statement's bound values are measured."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.binds = Binds()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
+
+    def sql(self, query: str, params: list[Any] | None = None) -> Any:
+        """Measure the binds, then pass the statement on unchanged."""
+        self.binds.add(list(params or []))
+        return self.session.sql(query, params=params)
+
+
+@dataclass
 class SyncRun:
     """What one call of the sync handler cost, measured from outside it."""
 
@@ -49,6 +90,7 @@ class SyncRun:
     requests: dict[str, int] = field(default_factory=dict)
     peak_bytes: int | None = None
     gzip_cpu_seconds: float = 0.0
+    binds: Binds = field(default_factory=Binds)
 
     @property
     def documents(self) -> int:
@@ -119,9 +161,10 @@ def measure_sync(
 
     mark = servers.emulator.call("mark")
     engine_cpu, emulator_cpu = servers.engine.cpu_seconds(), servers.emulator.cpu_seconds()
+    recording = RecordingSession(session)
     with _python_memory(trace_memory) as peak, _connector_gzip_cpu() as gzip_cpu:
         started, cpu = time.perf_counter(), time.process_time()
-        summary = sync_mixpeek_collection(session, collection, TARGET_TABLE, mode, options)
+        summary = sync_mixpeek_collection(recording, collection, TARGET_TABLE, mode, options)
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     return SyncRun(
         summary=summary,
@@ -132,6 +175,7 @@ def measure_sync(
         requests=servers.emulator.call("requests", mark),
         peak_bytes=peak[0] if peak else None,
         gzip_cpu_seconds=gzip_cpu[0],
+        binds=recording.binds,
     )
 
 

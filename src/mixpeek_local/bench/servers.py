@@ -29,10 +29,10 @@ class ServerError(RuntimeError):
 class ServerProcess:
     """A child process serving commands over a pipe: call(name, *args) runs handler `name` there."""
 
-    def __init__(self, target: Callable[..., None], name: str, *args: Any) -> None:
+    def __init__(self, target: Callable[..., None], name: str, *args: Any, daemon: bool = True) -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=target, args=(child, *args), name=name, daemon=True)
+        self._process = context.Process(target=target, args=(child, *args), name=name, daemon=daemon)
         self.name = name
         self.ready: Any = None
 
@@ -89,10 +89,13 @@ def _cpu() -> float:
 
 
 def engine_process(conn: Any) -> None:
-    """Child: the local engine (fakesnow, with the project's fixes) until told to stop."""
+    """Child: the local engine (fakesnow, with the project's fixes, and for dlt's loads engine/dlt_fixes.py) until
+    told to stop."""
+    from mixpeek_local.engine import dlt_fixes
     from mixpeek_local.engine.server import local_server
 
     try:
+        dlt_fixes.apply()
         with local_server() as kwargs:
             _serve(conn, {"cpu": _cpu}, kwargs)
     except Exception as exc:
@@ -125,7 +128,41 @@ class EmulatorHandlers:
             "mark": self.mark,
             "requests": self.requests_since,
             "partition_sizes": self.partition_sizes,
+            "limit_rate": self.limit_rate,
+            "update_some": self.update_some,
+            "delete_some": self.delete_some,
+            "ids": self.ids,
+            "rate_counts": self.rate_counts,
         }
+
+    def update_some(self, collection_id: str, count: int) -> int:
+        """Change the metadata of `count` documents spread over the collection; return how many."""
+        ids, _ = self.store.snapshot(collection_id)
+        chosen = ids[:: max(1, len(ids) // max(count, 1))][:count]
+        for document_id in chosen:
+            self.store.update_document(collection_id, document_id, {"metadata": {"edited": True}})
+        return len(chosen)
+
+    def delete_some(self, collection_id: str, count: int) -> int:
+        """Delete `count` documents spread over the collection (from its end); return how many."""
+        ids, _ = self.store.snapshot(collection_id)
+        chosen = ids[::-1][:: max(1, len(ids) // max(count, 1))][:count]
+        for document_id in chosen:
+            self.store.delete_document(collection_id, document_id)
+        return len(chosen)
+
+    def ids(self, collection_id: str) -> list[str]:
+        """Every document id of the collection."""
+        return list(self.store.snapshot(collection_id)[0])
+
+    def limit_rate(self, per_minute: int | None) -> None:
+        """Enforce per_minute requests a minute from now on (None: no limit); GET /v1/me reports it."""
+        self.emulator.limit_rate(per_minute)
+
+    def rate_counts(self) -> tuple[int, int]:
+        """(admitted, refused with 429) since the limit was set."""
+        limit = self.emulator.rate_limit
+        return (limit.admitted, limit.refused) if limit else (0, 0)
 
     def seed(self, collection_id: str, documents: int, seed: int) -> float:
         """Seed a collection; return the seconds it took."""

@@ -63,6 +63,7 @@ class Api:
         self.api_key = api_key
         self.routes = routes
         self.strict_body = strict_body
+        self.rate_limits: dict[str, int] = {}
 
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
         """Answer one request; every failure becomes an ErrorResponse."""

@@ -35,10 +35,10 @@ def health(_api: Api, _request: Request) -> Response:
     return Response(200, {"status": "ok"})
 
 
-def me(_api: Api, _request: Request) -> Response:
-    """GET /v1/me: a MeResponse for the emulator's key."""
+def me(api: Api, _request: Request) -> Response:
+    """GET /v1/me: a MeResponse for the emulator's key (with the limits it enforces, when it enforces one)."""
     key = {"name": "emulator key", "key_type": "SECRET", "permissions": ["READ", "WRITE", "DELETE"]}
-    limits = {"metadata": 600, "data": 3000, "search": 1200, "upload": 300, "compute": 60}
+    limits = {"metadata": 600, "data": 3000, "search": 1200, "upload": 300, "compute": 60, **api.rate_limits}
     return Response(
         200,
         {

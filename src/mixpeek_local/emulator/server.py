@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .api import Api, Response
 from .faults import Fault, FaultQueue
+from .ratelimit import CATEGORY, RateLimit
 from .routes import ROUTES
 from .store import Store
 
@@ -70,6 +71,7 @@ class Emulator:
         self._listings = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self.rate_limit: RateLimit | None = None
 
     @property
     def port(self) -> int:
@@ -100,6 +102,12 @@ class Emulator:
     def clear_faults(self) -> None:
         """Drop every queued fault."""
         self._faults.clear()
+
+    def limit_rate(self, per_minute: int | None) -> RateLimit | None:
+        """Enforce per_minute requests a minute from now on (None lifts the limit); GET /v1/me reports it."""
+        self.rate_limit = RateLimit(per_minute) if per_minute else None
+        self.api.rate_limits = {CATEGORY: per_minute} if per_minute else {}
+        return self.rate_limit
 
     def request_count(self, path_contains: str = "") -> int:
         """How many logged requests have a path containing `path_contains`."""
@@ -216,6 +224,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _respond(self, emulator: Emulator, fault: Fault | None, body: bytes) -> Response | None:
+        limit = emulator.rate_limit
+        if limit is not None and (wait := limit.admit()) is not None:
+            return limit.refusal(wait)
         if fault is not None and fault.kind == "drop":
             return None
         if fault is not None and fault.kind == "status":

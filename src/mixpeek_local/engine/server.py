@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from mixpeek_local.engine import fixes, strict
+from mixpeek_local.engine import fixes, strict, table_functions
 
 DEFAULT_DATABASE = "MIXPEEK"
 DEFAULT_SCHEMA = "PUBLIC"
@@ -94,6 +94,7 @@ def local_server(local_dir: Path | None = None, host: str = "127.0.0.1") -> Iter
     from fakesnow.server import app
 
     fixes.apply()
+    table_functions.install()
     _remove_fakesnow_bucket()
     warnings.filterwarnings("ignore", category=UserWarning, module="fakesnow")
     for name in QUIET_LOGGERS:

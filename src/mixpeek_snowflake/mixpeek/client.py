@@ -23,6 +23,7 @@ from mixpeek_snowflake.errors import (
     truncate,
 )
 from mixpeek_snowflake.logfilter import guard
+from mixpeek_snowflake.mixpeek.budget import RequestBudget
 from mixpeek_snowflake.mixpeek.pages import parse_body
 from mixpeek_snowflake.mixpeek.retry import (
     TRANSIENT_EXCEPTIONS,
@@ -179,6 +180,7 @@ class MixpeekClient:
         user_agent: str = "mixpeek-snowflake/0.1",
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         deadline_seconds: float = REQUEST_DEADLINE_SECONDS,
+        budget: RequestBudget | None = None,
     ) -> None:
         self._api_key = _check_header_value("api_key", api_key)
         guard(self._api_key)
@@ -189,6 +191,7 @@ class MixpeekClient:
         self.max_response_bytes = _positive("max_response_bytes", max_response_bytes)
         self.deadline_seconds = _positive("deadline_seconds", deadline_seconds)
         self.stats = ClientStats()
+        self.budget = budget
         self._sleep = sleep
         self._owns_session = session is None
         self._session = session or _new_session()
@@ -268,6 +271,8 @@ class MixpeekClient:
         logger.info("retrying %s %s after %s (%s), waiting %.1f s", method, path, reason, attempts, wait)
 
     def _attempt(self, method: str, path: str, json: Any, params: dict | None) -> Any:
+        if self.budget is not None:
+            self.budget.take()
         self.stats.add(requests=1)
         deadline = time.monotonic() + self.deadline_seconds
         try:

@@ -21,6 +21,7 @@ from mixpeek_snowflake.snowflake.binds import MAX_BIND_CHARS, RowBatches
 from mixpeek_snowflake.snowflake.database import Database
 from mixpeek_snowflake.snowflake.identifiers import TableName
 from mixpeek_snowflake.snowflake.timestamps import format_timestamp, format_watermark, parse_timestamp, utc_now
+from mixpeek_snowflake.sync import staging
 from mixpeek_snowflake.sync.definition import Definition, resolve
 from mixpeek_snowflake.sync.dry_plan import DryPlan
 from mixpeek_snowflake.sync.options import SyncRequest
@@ -258,14 +259,24 @@ class Sync:
         self._stage_deletions(position)
         for ids in self._changed_id_pages(state.watermark):
             self._stage(self.tables.stage_deletions(), json.dumps(ids), len(ids))
-        self._stage_listing(state.watermark, self._stage_page)
-        self._stage_documents(self._batches.flush())
+        self._stage_run(state.watermark)
         new_watermark = self._next_watermark(state.watermark, listing_started)
         taxonomies = self._new_taxonomies()
         with self.db.transaction():
             self._plan()
             self._apply(new_watermark, position.cursor)
             self._apply_labels(taxonomies)
+
+    def _stage_run(self, watermark: str | None) -> None:
+        """The listing staged by the procedure (each page bound into an INSERT) or by the fetch table function."""
+        options = self.request.options
+        if options.staging == staging.TABLE_FUNCTION:
+            run = staging.FetchRun(self.db, self.tables, self.run_id, self.collection_id, self._client())
+            staging.stage_through_function(run, self.progress, self._listing_body(watermark), options)
+            return
+        staging.budget_procedure_listing(options, self._client())
+        self._stage_listing(watermark, self._stage_page)
+        self._stage_documents(self._batches.flush())
 
     def _dry_sync(self) -> None:
         state = self._read_state()

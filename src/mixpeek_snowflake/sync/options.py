@@ -20,6 +20,17 @@ from mixpeek_snowflake.errors import InvalidArgument
 from mixpeek_snowflake.snowflake.identifiers import TableName
 
 MODES = ("incremental", "full")
+STAGING_MODES = ("procedure", "table_function")
+MAX_REQUESTS_PER_MINUTE = 1_000_000
+
+
+def staging_option(name: str, value: object) -> str:
+    """procedure (the procedure binds each page into an INSERT) or table_function (one INSERT … SELECT over the
+    fetch table function, docs/performance.md), in any case."""
+    staging = value.strip().lower() if isinstance(value, str) else None
+    if staging not in STAGING_MODES:
+        raise InvalidArgument(f"option {name}", f"{value!r} is not allowed; expected one of {', '.join(STAGING_MODES)}")
+    return staging
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,8 @@ class SyncOptions:
     include_vectors: bool = False
     redefine: bool = False
     reject_retention_days: int = 30
+    staging: str = "procedure"
+    requests_per_minute: int | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,8 @@ OPTION_CHECKS: OptionChecks = {
     "include_vectors": boolean_option,
     "redefine": boolean_option,
     "reject_retention_days": integer_option(1, 3650),
+    "staging": staging_option,
+    "requests_per_minute": integer_option(1, MAX_REQUESTS_PER_MINUTE),
 }
 EXAMPLE = '{"partitions": 8}'
 

@@ -40,10 +40,13 @@ CURRENT_CONTEXT = "SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()"
 WHO = "SELECT CURRENT_USER(), CURRENT_ROLE(), LAST_QUERY_ID()"
 WHO_WITHOUT_QUERY_ID = "SELECT CURRENT_USER(), CURRENT_ROLE(), NULL"
 KEYSET_PAGE_ROWS = 1000
+MAX_FETCH_PARTITIONS = 256
 NEWEST_VERSION = (
     "QUALIFY ROW_NUMBER() OVER (PARTITION BY DOCUMENT_ID ORDER BY UPDATED_AT DESC NULLS LAST, SEQ DESC) = 1"
 )
 BEGIN = "BEGIN"
+FETCH_FUNCTION = "MIXPEEK_FETCH_DOCUMENTS"
+FETCH_ROW = "r.VALUE"
 COMMIT = "COMMIT"
 ROLLBACK = "ROLLBACK"
 
@@ -278,6 +281,34 @@ class SyncTables:
             "f.VALUE:excerpt::VARCHAR FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?))) f"
         )
 
+    def stage_fetched(self, partitions: int) -> str:
+        """Params: run_id, first seq, collection, listing body JSON, base_url, namespace, requests_per_minute.
+        The whole listing staged by one statement: the fetch table function over one row per partition index
+        (GENERATOR's ROWCOUNT must be a constant, so the validated count is inlined; ROW_NUMBER, not SEQ4, because
+        SEQ4 may leave gaps: https://docs.snowflake.com/en/sql-reference/functions/generator,
+        https://docs.snowflake.com/en/sql-reference/functions/seq1)."""
+        count = _partition_count(partitions)
+        names = ", ".join(TYPED_NAMES[1:])
+        values = ", ".join(_from_row(c, FETCH_ROW) for c in TYPED_COLUMNS[1:])
+        indexes = f"SELECT ROW_NUMBER() OVER (ORDER BY SEQ4()) - 1 AS P FROM TABLE(GENERATOR(ROWCOUNT => {count}))"
+        call = (
+            f"TABLE({FETCH_FUNCTION}(?::VARCHAR, PARSE_JSON(?), g.P, {count}, ?::VARCHAR, ?::VARCHAR, ?::FLOAT) "
+            "OVER (PARTITION BY g.P))"
+        )
+        fetched = (
+            "SELECT f.OP, f.SEQ, f.DOCUMENT_ID, f.REASON, f.EXCERPT, PARSE_JSON(f.RECORD) AS VALUE "
+            f"FROM ({indexes}) g, {call} f"
+        )
+        return (
+            f"INSERT INTO {self.stage.sql} (RUN_ID, OP, SEQ, DOCUMENT_ID, {names}, LABELS, REASON, EXCERPT) "
+            f"SELECT ?, r.OP, ? + r.SEQ, r.DOCUMENT_ID, {values}, {FETCH_ROW}:labels, r.REASON, r.EXCERPT "
+            f"FROM ({fetched}) r"
+        )
+
+    def fetch_summaries(self) -> str:
+        """Params: run_id. The summary row each partition of the fetch table function staged (OP = 'S')."""
+        return f"SELECT EXCERPT FROM {self.stage.sql} WHERE RUN_ID = ? AND OP = 'S' ORDER BY SEQ"
+
     def clear_stage(self) -> str:
         """Params: run_id."""
         return f"DELETE FROM {self.stage.sql} WHERE RUN_ID = ?"
@@ -444,14 +475,20 @@ def _changed(target: str, source: str) -> str:
     return f"{target}.CONTENT_HASH IS DISTINCT FROM {source}.CONTENT_HASH OR {target}.IS_DELETED"
 
 
-def _from_row(column: Column) -> str:
+def _from_row(column: Column, value: str = "f.VALUE") -> str:
     """A staged column from its key of the bound row; a JSON null lands as SQL NULL (STRIP_NULL_VALUE), not as the
     VARIANT null https://docs.snowflake.com/en/user-guide/semistructured-considerations describes."""
     key = column.name.lower()
     if column.name == "METADATA":
-        return "STRIP_NULL_VALUE(f.VALUE:document:metadata)"
+        return f"STRIP_NULL_VALUE({value}:document:metadata)"
     if column.type == "VARIANT":
-        return f"STRIP_NULL_VALUE(f.VALUE:{key})"
+        return f"STRIP_NULL_VALUE({value}:{key})"
     if column.type == "TIMESTAMP_NTZ":
-        return to_timestamp_ntz(f"f.VALUE:{key}::VARCHAR")
-    return f"f.VALUE:{key}::{column.type}"
+        return to_timestamp_ntz(f"{value}:{key}::VARCHAR")
+    return f"{value}:{key}::{column.type}"
+
+
+def _partition_count(partitions: int) -> int:
+    if isinstance(partitions, bool) or not isinstance(partitions, int) or not 1 <= partitions <= MAX_FETCH_PARTITIONS:
+        raise ValueError(f"partitions must be an integer from 1 to {MAX_FETCH_PARTITIONS}, got {partitions!r}")
+    return partitions
