@@ -11,6 +11,7 @@ from reliability.world import COLLECTION, TARGET
 from mixpeek_local import verify
 from mixpeek_local.emulator import Fault
 from mixpeek_local.soak.faults import Collection, CrashingSession, InjectedCrash, ListingChange, crash_point
+from mixpeek_local.soak.run import product_tables
 from mixpeek_snowflake.errors import MixpeekAPIError, MixpeekTransportError, PaginationLoopError
 from mixpeek_snowflake.mixpeek.retry import RetryPolicy
 
@@ -203,7 +204,7 @@ CRASHES = [
 def test_a_statement_failing_at_each_step_rolls_back_then_the_next_run_converges(ready):
     ready.change_some()
     for point, mode in CRASHES:
-        crashing = CrashingSession(ready.session, crash_point(point, verify.tables_of(TARGET)), point)
+        crashing = CrashingSession(ready.session, crash_point(point, product_tables(TARGET)), point)
         sync = lambda: ready.sync(mode, session=crashing, partitions=2, page_size=10)  # noqa: B023, E731
         ready.fails_cleanly(sync, f"injected crash ({point})", InjectedCrash)
         assert crashing.fired, point
