@@ -17,6 +17,8 @@ from mixpeek_snowflake.mixpeek.retry import RetryPolicy
 
 POLICY = RetryPolicy()
 FULL = {"partitions": 1, "page_size": 10}
+READ_TIMEOUT = 1.5
+SLOW = 4.0
 
 TRANSIENT = [
     pytest.param(
@@ -69,9 +71,9 @@ def test_transient_faults_are_retried_and_the_target_matches_the_truth(ready, wa
 
 
 def test_read_timeout_is_retried(ready, waits, configure_client):
-    configure_client(timeout=(2.0, 0.3))
+    configure_client(timeout=(2.0, READ_TIMEOUT))
     ready.change_some()
-    ready.emulator.inject(Fault("delay", delay=0.9, times=2, after=1))
+    ready.emulator.inject(Fault("delay", delay=SLOW, times=2, after=1))
     summary = ready.sync("full", **FULL)
     assert waits == [1, 2] and summary["retries"] == 2
     ready.assert_matches_truth()
@@ -101,11 +103,12 @@ def test_faults_outlasting_the_retries_fail_cleanly_within_the_budget_then_the_n
 
 
 def test_read_timeouts_past_the_attempt_limit_fail_cleanly(ready, waits, configure_client):
-    configure_client(timeout=(2.0, 0.3), policy=RetryPolicy(max_attempts=3))
+    configure_client(timeout=(2.0, READ_TIMEOUT), policy=RetryPolicy(max_attempts=3))
     ready.change_some()
-    ready.emulator.inject(Fault("delay", delay=0.9, times=3, after=1))
+    ready.emulator.inject(Fault("delay", delay=SLOW, times=3, after=1))
     ready.fails_cleanly(lambda: ready.sync("full", **FULL), "Read timed out", MixpeekTransportError)
     assert waits == [1, 2]
+    configure_client()
     ready.converge()
 
 
@@ -215,7 +218,9 @@ def test_connection_lost_mid_run_leaves_a_lease_the_next_run_takes_over_once_it_
     ready.change_some()
     tables = verify.tables_of(TARGET)
     target_before = verify.target_rows(ready.session)
-    lost = CrashingSession(ready.session, crash_point("before_merge", tables), "connection lost", lost=True)
+    lost = CrashingSession(
+        ready.session, crash_point("before_merge", product_tables(TARGET)), "connection lost", lost=True
+    )
     with pytest.raises(InjectedCrash):
         ready.sync("incremental", session=lost, partitions=2, page_size=10)
     assert verify.target_rows(ready.session) == target_before
