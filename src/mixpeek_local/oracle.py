@@ -69,8 +69,7 @@ def typed_columns(doc: dict[str, Any], collection_id: str | None = None) -> dict
         "CREATED_AT": naive_utc(at(doc, "_internal", "created_at")),
         "UPDATED_AT": naive_utc(at(doc, "_internal", "updated_at")),
         "MODALITY": text(at(doc, "_internal", "modality")),
-        "MIME_TYPE": text(at(doc, "_internal", "mime_type"))
-        or text(at(doc, "_internal", "processing", "detected_mime_type")),
+        "MIME_TYPE": text(at(doc, "_internal", "mime_type")),
         "SOURCE_URL": _source_url(doc),
         "SOURCE_OBJECT_ID": text(at(lineage, "source_object_id")),
         "ROOT_OBJECT_ID": text(at(lineage, "root_object_id")),
