@@ -10,7 +10,14 @@ from reliability.world import COLLECTION, TARGET
 
 from mixpeek_local import verify
 from mixpeek_local.emulator import Fault
-from mixpeek_local.soak.faults import Collection, CrashingSession, InjectedCrash, ListingChange, crash_point
+from mixpeek_local.soak.faults import (
+    LISTING_STEP,
+    Collection,
+    CrashingSession,
+    InjectedCrash,
+    ListingChange,
+    crash_point,
+)
 from mixpeek_local.soak.run import product_tables
 from mixpeek_snowflake.errors import MixpeekAPIError, MixpeekTransportError, PaginationLoopError
 from mixpeek_snowflake.mixpeek.retry import RetryPolicy
@@ -139,7 +146,8 @@ def test_repeated_cursor_fails_cleanly_then_converges(ready):
 
 
 class ChangeBetweenPages:
-    """After the first listing page: add, update and delete documents both behind and ahead of the cursor."""
+    """After the first listing page: add, update and delete documents both behind and ahead of the cursor, a second
+    apart (changes during one listing fall within seconds, as the sync's overlap window assumes)."""
 
     def __init__(self, world):
         self.world = world
@@ -155,12 +163,13 @@ class ChangeBetweenPages:
         ids = [doc["document_id"] for doc in self.world.truth()]
         self.behind = [i for i in ids if i in listed][:2]
         self.ahead = [i for i in ids if i > max(listed)][-2:]
-        for document_id in (self.behind[0], self.ahead[0]):
-            store.update_document(COLLECTION, document_id, {"metadata": {"changed_mid_read": True}})
-        for document_id in (self.behind[1], self.ahead[1]):
-            store.delete_document(COLLECTION, document_id)
-        for document_id in ("doc_000000000000", "doc_zzzzzzzzzzzz"):
-            store.add_document(COLLECTION, {"document_id": document_id, "metadata": {"added_mid_read": True}})
+        with store.clock.steady(LISTING_STEP):
+            for document_id in (self.behind[0], self.ahead[0]):
+                store.update_document(COLLECTION, document_id, {"metadata": {"changed_mid_read": True}})
+            for document_id in (self.behind[1], self.ahead[1]):
+                store.delete_document(COLLECTION, document_id)
+            for document_id in ("doc_000000000000", "doc_zzzzzzzzzzzz"):
+                store.add_document(COLLECTION, {"document_id": document_id, "metadata": {"added_mid_read": True}})
 
 
 def test_listing_that_changes_between_pages_is_consistent_and_the_next_run_converges(ready):
