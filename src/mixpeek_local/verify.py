@@ -486,11 +486,14 @@ def compare_committed(
     collection_id: str,
     namespace_id: str,
     target: str = TARGET,
+    feed: Iterable[Mapping[str, Any]] | None = None,
+    watermark_floor: str | None = None,
 ) -> Verdict:
     """Every table a committed run wrote, against the emulator's truth now: the target, labels, taxonomy names,
-    rejects and state (its cursor at the newest deletion of the store's feed)."""
+    rejects and state (its cursor at the newest deletion of `feed`, by default the store's whole feed)."""
     docs = [dict(doc) for doc in truth]
     verdict = compare_with_truth(session, docs, target, collection_id)
     verdict.add(compare_labels(session, docs, taxonomy_truth(store, namespace_id, docs), target))
     verdict.add(compare_rejects(session, docs, collection_id, target))
-    return verdict.add(compare_state(session, collection_id, store.events(), namespace_id, target))
+    feed = store.events() if feed is None else feed
+    return verdict.add(compare_state(session, collection_id, feed, namespace_id, target, watermark_floor))

@@ -203,10 +203,12 @@ class Soak:
         session, store = self.session, self.collection.store
         if change is not None:
             verdict = verify.compare_during_change(session, before.docs, after, change.versions, TARGET)
+            verdict.add(verify.compare_state(session, COLLECTION, before.feed, NAMESPACE, TARGET, before.watermark))
         else:
-            verdict = verify.compare_committed(session, after, store, COLLECTION, NAMESPACE, TARGET)
+            verdict = verify.compare_committed(
+                session, after, store, COLLECTION, NAMESPACE, TARGET, before.feed, before.watermark
+            )
         verdict.add(verify.compare_run(session, before.runs, before.keys, TARGET))
-        verdict.add(verify.compare_state(session, COLLECTION, before.feed, NAMESPACE, TARGET, before.watermark))
         self.report.succeeded += 1
         self.report.documents_compared += verdict.compared
         self.report.mismatches += len(verdict.problems)
