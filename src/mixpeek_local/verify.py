@@ -497,3 +497,10 @@ def compare_committed(
     verdict.add(compare_rejects(session, docs, collection_id, target))
     feed = store.events() if feed is None else feed
     return verdict.add(compare_state(session, collection_id, feed, namespace_id, target, watermark_floor))
+
+
+def compare_labels_with_rows(session: Any, store: Any, namespace_id: str, target: str = TARGET) -> Verdict:
+    """After a run whose listing changed while it was read: the label rows are those of the version each live row
+    holds (labels of an older duplicate are caught here)."""
+    docs = [r["DOCUMENT"] for r in target_rows(session, target) if not r["IS_DELETED"]]
+    return compare_labels(session, docs, taxonomy_truth(store, namespace_id, docs), target)

@@ -203,6 +203,7 @@ class Soak:
         session, store = self.session, self.collection.store
         if change is not None:
             verdict = verify.compare_during_change(session, before.docs, after, change.versions, TARGET)
+            verdict.add(verify.compare_labels_with_rows(session, store, NAMESPACE, TARGET))
             verdict.add(verify.compare_state(session, COLLECTION, before.feed, NAMESPACE, TARGET, before.watermark))
         else:
             verdict = verify.compare_committed(
