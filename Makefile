@@ -110,11 +110,14 @@ endif
 ifeq ($(ROW_ACCESS),1)
 	$(SNOW_SQL) -f sql/55_row_access.sql
 endif
+	$(SNOW_SQL) -f sql/60_tasks.sql
+	$(SNOW_SQL) -f sql/65_health.sql
 ifneq ($(COLLECTION),)
-	$(SNOW_SQL) -f sql/60_tasks.sql -D "collection_id=$(COLLECTION)" -D "mixpeek_namespace=$(NAMESPACE)"
+	$(SNOW_SQL) -f sql/70_target.sql -D "collection_id=$(COLLECTION)" -D "mixpeek_namespace=$(NAMESPACE)"
 else
-	@echo "No COLLECTION given: the example tasks (sql/60_tasks.sql) were not created."
+	@echo "No COLLECTION given: no sync target was added (CALL add_mixpeek_target(...): docs/operations.md)."
 endif
+	$(SNOW_SQL) -f sql/70_ingest.sql
 	$(SNOW_SQL) -f sql/90_grants.sql
 
 undeploy: $(STAMP)
@@ -160,3 +163,13 @@ $(MUTANTS_STAMP): requirements-dev.txt requirements-mutants.txt
 mutants: $(MUTANTS_STAMP)
 	PROPERTY_EXAMPLES=$(MUTANTS_EXAMPLES) $(MUTANTS_VENV)/bin/mutmut run --max-children $(MUTANTS_CHILDREN)
 	$(MUTANTS_VENV)/bin/python tools/mutation_score.py --mutmut $(MUTANTS_VENV)/bin/mutmut
+
+# The Streamlit app on the emulator and the local engine with the demo's data (docs/app.md): make app APP_ARGS="--as reader".
+APP_ARGS ?=
+.PHONY: app app-browser
+app: $(STAMP)
+	$(BIN)/mixpeek-snowflake app $(APP_ARGS)
+
+# Debian's Chromium for the app's browser test (tests/app/test_browser.py skips without one); needs root, as CI has.
+app-browser:
+	command -v chromium >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium)

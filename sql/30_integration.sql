@@ -16,3 +16,6 @@ ALTER EXTERNAL ACCESS INTEGRATION <% ctx.env.integration %> SET
 
 GRANT USAGE ON INTEGRATION <% ctx.env.integration %> TO ROLE <% ctx.env.owner_role %>;
 GRANT EXECUTE TASK ON ACCOUNT TO ROLE <% ctx.env.owner_role %>;
+-- The scheduler Task is serverless unless env scheduler_warehouse names a warehouse (sql/60_tasks.sql)
+-- (https://docs.snowflake.com/en/user-guide/tasks-intro#serverless-tasks).
+GRANT EXECUTE MANAGED TASK ON ACCOUNT TO ROLE <% ctx.env.owner_role %>;

@@ -76,6 +76,24 @@ ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_STATE SET
 ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_FAILURES SET TAG
   <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.source_tag %> = 'mixpeek',
   <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'internal';
+ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INBOX SET TAG
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.source_tag %> = 'mixpeek',
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'sensitive';
+ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILES SET TAG
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.source_tag %> = 'mixpeek',
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'internal';
+ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_STATE SET TAG
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.source_tag %> = 'mixpeek',
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'internal';
+ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_RUNS SET TAG
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.source_tag %> = 'mixpeek',
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'internal';
+ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_TARGETS SET TAG
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.source_tag %> = 'mixpeek',
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'internal';
+ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_OPERATION_RUNS SET TAG
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.source_tag %> = 'mixpeek',
+  <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'internal';
 
 ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.target_table %> MODIFY COLUMN SOURCE_URL
   SET TAG <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.sensitivity_tag %> = 'sensitive';

@@ -82,5 +82,29 @@ BEGIN
     WHEN STATEMENT_ERROR THEN
       ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_FAILURES DROP ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %>, ADD ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %> ON (COLLECTION_ID);
   END;
+  BEGIN
+    ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILES ADD ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %> ON (COLLECTION_ID);
+  EXCEPTION
+    WHEN STATEMENT_ERROR THEN
+      ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILES DROP ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %>, ADD ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %> ON (COLLECTION_ID);
+  END;
+  BEGIN
+    ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_RUNS ADD ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %> ON (COLLECTION_ID);
+  EXCEPTION
+    WHEN STATEMENT_ERROR THEN
+      ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_RUNS DROP ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %>, ADD ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %> ON (COLLECTION_ID);
+  END;
+  BEGIN
+    ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_TARGETS ADD ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %> ON (COLLECTION_ID);
+  EXCEPTION
+    WHEN STATEMENT_ERROR THEN
+      ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_TARGETS DROP ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %>, ADD ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %> ON (COLLECTION_ID);
+  END;
+  BEGIN
+    ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_OPERATION_RUNS ADD ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %> ON (COLLECTION_ID);
+  EXCEPTION
+    WHEN STATEMENT_ERROR THEN
+      ALTER TABLE <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_OPERATION_RUNS DROP ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %>, ADD ROW ACCESS POLICY <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %> ON (COLLECTION_ID);
+  END;
 END;
 $$;

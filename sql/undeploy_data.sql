@@ -31,6 +31,10 @@ ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_R
 ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_DOCUMENT_LABELS DROP ALL ROW ACCESS POLICIES;
 ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_STATE DROP ALL ROW ACCESS POLICIES;
 ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_FAILURES DROP ALL ROW ACCESS POLICIES;
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILES DROP ALL ROW ACCESS POLICIES;
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_RUNS DROP ALL ROW ACCESS POLICIES;
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_TARGETS DROP ALL ROW ACCESS POLICIES;
+ALTER TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_OPERATION_RUNS DROP ALL ROW ACCESS POLICIES;
 -- Unsetting a masking policy where none is set (GOVERNANCE=0) is not documented to succeed, so each is tried on its
 -- own; a policy left attached would still make its DROP MASKING POLICY below fail.
 EXECUTE IMMEDIATE $$
@@ -77,6 +81,16 @@ DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_DOCUMEN
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_TAXONOMIES;
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_STATE;
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_ENRICH_FAILURES;
+DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INBOX;
+DROP VIEW IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_TARGET_HEALTH;
+DROP VIEW IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_RUNS;
+DROP VIEW IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILE_DOCUMENTS;
+DROP VIEW IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILE_LABELS;
+DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_STAGE_FILES;
+DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_STATE;
+DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_INGEST_RUNS;
+DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_SYNC_TARGETS;
+DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_OPERATION_RUNS;
 DROP TABLE IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.entitlements_table %>;
 
 DROP ROW ACCESS POLICY IF EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.<% ctx.env.row_access_policy %>;

@@ -170,6 +170,93 @@ def _add_run_log(sub: Any) -> None:
     _where(sql)
 
 
+def _add_app(sub: Any) -> None:
+    from mixpeek_app.local.launcher import add_arguments
+
+    app = _procedure(
+        sub, "app", "the Streamlit app (docs/app.md) on the emulator and the local engine with demo data", ()
+    )
+    add_arguments(app)
+
+
+SCHEDULE_CHOICES = {
+    "hourly_incremental": "hourly_incremental",
+    "daily_full": "daily_full",
+    "both": "hourly_incremental,daily_full",
+}
+LOCAL_ONLY = (LOCAL_DIR_VARIABLE,)
+
+
+def _seconds(text: str) -> int:
+    if not text.isdigit() or not 60 <= int(text) <= 366 * 86400:
+        raise argparse.ArgumentTypeError(f"expected a whole number of seconds, 60 to {366 * 86400}, got {text!r}")
+    return int(text)
+
+
+def _pair(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("collection", help="Mixpeek collection id (col_…); give the id, as the run log keeps it")
+    parser.add_argument("--target", default="MIXPEEK_DOCUMENTS", help="target table, TABLE or DB.SCHEMA.TABLE")
+
+
+def _add_operations(sub: Any) -> None:
+    reset = _procedure(
+        sub, "reset", "CALL reset_mixpeek_sync: forget a pair's state; its next sync runs full", LOCAL_ONLY
+    )
+    _pair(reset)
+    _where(reset)
+
+    unlock = _procedure(
+        sub, "unlock", "CALL unlock_mixpeek_sync: free the lease a stopped run still holds (see: status)", LOCAL_ONLY
+    )
+    _pair(unlock)
+    unlock.add_argument("run_id", help="the run holding the lease (LEASE_RUN_ID in: mixpeek-snowflake status)")
+    _where(unlock)
+
+    targets = _procedure(
+        sub, "targets", "sync targets the scheduler runs: add, change, pause, resume, remove, list", ()
+    )
+    actions = targets.add_subparsers(dest="targets_command", required=True, metavar="ACTION")
+    for name, summary in (
+        ("add", "CALL add_mixpeek_target: a new target, due at the next run-due"),
+        ("change", "CALL change_mixpeek_target: its schedule, staleness or sync options (KEY=null removes one)"),
+    ):
+        action = _procedure(actions, name, summary, LOCAL_ONLY)
+        _pair(action)
+        action.add_argument(
+            "--schedule",
+            choices=tuple(SCHEDULE_CHOICES),
+            default="both" if name == "add" else None,
+            help="hourly_incremental, daily_full, or both",
+        )
+        action.add_argument(
+            "--stale-after",
+            type=_seconds,
+            metavar="SECONDS",
+            help="lag before it counts as stale (default: 7200 for an hourly target, 172800 for a daily one)",
+        )
+        _options(action, "namespace=ns_abc, page_size=500, filters={...}")
+        _where(action)
+    pause = _procedure(actions, "pause", "CALL pause_mixpeek_target: run-due skips it until resume", LOCAL_ONLY)
+    _pair(pause)
+    pause.add_argument("--reason", required=True, help="why it is paused (kept in PAUSED_REASON)")
+    _where(pause)
+    for name, summary in (
+        ("resume", "CALL resume_mixpeek_target: enable a paused target again"),
+        ("remove", "CALL remove_mixpeek_target: forget the target (its table, state and runs stay)"),
+    ):
+        action = _procedure(actions, name, summary, LOCAL_ONLY)
+        _pair(action)
+        _where(action)
+    listing = _procedure(
+        actions, "list", "the rows of MIXPEEK_SYNC_TARGETS: schedule, enabled, next due, last run", LOCAL_ONLY
+    )
+    listing.add_argument("--json", action="store_true", help="print rows as a JSON array of objects")
+    _where(listing)
+    due = _procedure(actions, "run-due", "CALL run_due_mixpeek_syncs: sync every due, enabled target now")
+    _mixpeek(due)
+    _where(due)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line: one subcommand per procedure, the run log, the demo and the local tools."""
     parser = argparse.ArgumentParser(
@@ -186,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_procedures(sub)
     _add_run_log(sub)
+    _add_app(sub)
+    _add_operations(sub)
     for name, summary in TOOLS.items():
         sub.add_parser(name, help=f"{summary} (see: mixpeek-snowflake {name} --help)", add_help=False)
     return parser
@@ -222,6 +311,10 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "runs": commands.run_runs,
     "status": commands.run_status,
     "sql": commands.run_sql,
+    "app": commands.run_app,
+    "reset": commands.run_reset,
+    "unlock": commands.run_unlock,
+    "targets": commands.run_targets,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 from collections.abc import Iterator
@@ -210,3 +211,72 @@ def run_status(args: argparse.Namespace) -> int:
 def say(message: str) -> None:
     """A line for people, on stderr, so stdout stays machine-readable."""
     print(message, file=sys.stderr)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """The Streamlit app against the emulator and the local engine, until Ctrl-C (docs/app.md)."""
+    from mixpeek_app.local.launcher import run
+
+    return run(args)
+
+
+@contextmanager
+def plain_session(args: argparse.Namespace) -> Iterator[Any]:
+    """A session on the local engine or the named account, for procedures that never call Mixpeek."""
+    from mixpeek_local.engine.server import target_session
+
+    with target_session(args.local_dir, args.connection) as session:
+        yield session
+
+
+def run_reset(args: argparse.Namespace) -> int:
+    from mixpeek_snowflake.procedures import reset_mixpeek_sync
+
+    with plain_session(args) as session:
+        return emit(reset_mixpeek_sync(session, args.collection, args.target))
+
+
+def run_unlock(args: argparse.Namespace) -> int:
+    from mixpeek_snowflake.procedures import unlock_mixpeek_sync
+
+    with plain_session(args) as session:
+        return emit(unlock_mixpeek_sync(session, args.collection, args.target, args.run_id))
+
+
+def target_options(args: argparse.Namespace) -> dict[str, Any]:
+    """--schedule, --stale-after and the --option pairs as the options VARIANT of add or change."""
+    from mixpeek_local.cli import SCHEDULE_CHOICES
+
+    given: dict[str, Any] = dict(args.option)
+    if args.schedule:
+        given["schedule"] = SCHEDULE_CHOICES[args.schedule]
+    if args.stale_after is not None:
+        given["stale_after_seconds"] = args.stale_after
+    return given
+
+
+def run_targets(args: argparse.Namespace) -> int:
+    from mixpeek_snowflake import procedures
+    from mixpeek_snowflake.operate.targets import Targets
+    from mixpeek_snowflake.snowflake.database import Database
+
+    action = args.targets_command
+    if action == "run-due":
+        with procedure_session(args) as session:
+            return emit(procedures.run_due_mixpeek_syncs(session))
+    with plain_session(args) as session:
+        if action == "list":
+            rows = Targets(Database(session)).list()
+            shown = (
+                rows if args.json else [{**row, "options": json.dumps(row["options"], sort_keys=True)} for row in rows]
+            )
+            _print_rows(shown, args.json, "(no targets yet: add one with mixpeek-snowflake targets add COLLECTION)")
+            return 0
+        if action in ("add", "change"):
+            call = procedures.add_mixpeek_target if action == "add" else procedures.change_mixpeek_target
+            return emit(call(session, args.collection, args.target, target_options(args)))
+        if action == "pause":
+            return emit(procedures.pause_mixpeek_target(session, args.collection, args.target, args.reason))
+        if action == "resume":
+            return emit(procedures.resume_mixpeek_target(session, args.collection, args.target))
+        return emit(procedures.remove_mixpeek_target(session, args.collection, args.target))

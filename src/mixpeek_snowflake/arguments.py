@@ -152,6 +152,8 @@ _HOST = re.compile(
 )
 _CRON = re.compile(r"USING CRON (?:[0-9*/,-]+ ){5}UTC")
 _COUNT = re.compile(r"[0-9]{1,9}")
+_INTERVAL = re.compile(r"[1-9][0-9]{0,4} MINUTE")
+_SCHEDULE_RULE = "N MINUTE or USING CRON <5 fields> UTC"
 WAREHOUSE_SIZES = frozenset(
     {"XSMALL", "SMALL", "MEDIUM", "LARGE", "XLARGE", "XXLARGE", "XXXLARGE", "X4LARGE", "X5LARGE", "X6LARGE"}
 )
@@ -163,6 +165,10 @@ DEPLOY_RULES: dict[str, tuple[Callable[[str], bool], str]] = {
     "task_failures_before_suspend": (lambda v: bool(_COUNT.fullmatch(v)), "a whole number"),
     "task_retry_attempts": (lambda v: bool(_COUNT.fullmatch(v)), "a whole number"),
     "task_timeout_ms": (lambda v: bool(_COUNT.fullmatch(v)), "a whole number"),
+    "scheduler_schedule": (lambda v: bool(_INTERVAL.fullmatch(v) or _CRON.fullmatch(v)), _SCHEDULE_RULE),
+    "alert_schedule": (lambda v: bool(_INTERVAL.fullmatch(v) or _CRON.fullmatch(v)), _SCHEDULE_RULE),
+    "scheduler_warehouse": (lambda v: not v or bool(_IDENTIFIER.fullmatch(v)), "empty (serverless) or a warehouse"),
+    "alert_integration": (lambda v: not v or bool(_IDENTIFIER.fullmatch(v)), "empty (no alert) or an integration"),
 }
 IDENTIFIER_RULE = "an unquoted identifier: a letter or '_', then letters, digits, '_' or '$'"
 
@@ -232,3 +238,29 @@ def check_governed(
     if missing and _governance_deployed(run, schema_sql):
         problem = f"{display} is not governed: no masking policy on {', '.join(missing)}; {GOVERNANCE_HINT}"
         raise InvalidArgument(argument, problem)
+
+
+NEW_TARGET_HINT = (
+    "a table the sync creates carries no masking policy, so while the bundle schema holds its masking policies a new "
+    "target is refused: sync into the bundle's target_table, or create the table with the documents columns and "
+    "attach the bundle's masking policies to SOURCE_URL, METADATA and DOCUMENT first (sql/50_governance.sql)"
+)
+
+
+PROCEDURE_SCHEMA = "SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()"
+
+
+def check_new_target(run: Runner, display: str, argument: str) -> None:
+    """Refuse a documents table that does not exist yet while governance is deployed in the bundle schema (the
+    current schema of an owner's-rights procedure).
+
+    Only inside Snowflake (the local engine has no policies). With no masking policy in the bundle schema (Standard
+    Edition, or make deploy GOVERNANCE=0) nothing is masked anywhere, so a new table bypasses nothing.
+    """
+    if not inside_snowflake():
+        return
+    found = run(PROCEDURE_SCHEMA, [])
+    database, schema = (str(found[0][0]), str(found[0][1])) if found else ("", "")
+    home = ".".join('"' + part.replace('"', '""') + '"' for part in (database, schema))
+    if _governance_deployed(run, home):
+        raise InvalidArgument(argument, f"{display} does not exist and would not be governed; {NEW_TARGET_HINT}")

@@ -38,6 +38,24 @@ def redact_fragments(text: str, secret: str, minimum: int = MIN_FRAGMENT) -> str
     return _replace(text, spans)
 
 
+_PROTECTED: list[str] = []
+MAX_PROTECTED = 1
+
+
+def protect(secret: str) -> None:
+    """Remember the latest client's API key: every bundle error and log record from now on redacts its fragments."""
+    if secret and secret not in _PROTECTED:
+        _PROTECTED.append(secret)
+        del _PROTECTED[:-MAX_PROTECTED]
+
+
+def redact_secrets(text: str) -> str:
+    """Text with every 8+ character fragment of each protected secret redacted."""
+    for secret in _PROTECTED:
+        text = redact_fragments(text, secret)
+    return text
+
+
 def _replace(text: str, spans: list[tuple[int, int]]) -> str:
     parts, last = [], 0
     for start, end in spans:
@@ -47,7 +65,10 @@ def _replace(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 class MixpeekSnowflakeError(Exception):
-    """Base class of every error the bundle raises on purpose."""
+    """Base class of every error the bundle raises on purpose; its text never holds a fragment of the API key."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact_secrets(a) if isinstance(a, str) else a for a in args))
 
 
 class InvalidArgument(MixpeekSnowflakeError, ValueError):

@@ -32,6 +32,7 @@ KINDS = (
     "ROLE",
     "VIEW",
     "TAG",
+    "ALERT",
 )
 _KIND = "|".join(KINDS)
 _CREATE = re.compile(

@@ -36,7 +36,10 @@ AFTER_SNOWPARK_DEPLOY = (
     SqlStep("40_tables.sql"),
     SqlStep("50_governance.sql", switch="GOVERNANCE"),
     SqlStep("55_row_access.sql", switch="ROW_ACCESS"),
-    SqlStep("60_tasks.sql", ("collection_id", "mixpeek_namespace"), switch="COLLECTION"),
+    SqlStep("60_tasks.sql"),
+    SqlStep("65_health.sql"),
+    SqlStep("70_target.sql", ("collection_id", "mixpeek_namespace"), switch="COLLECTION"),
+    SqlStep("70_ingest.sql"),
     SqlStep("90_grants.sql"),
 )
 DEPLOY_STEPS = BEFORE_SNOWPARK_DEPLOY + AFTER_SNOWPARK_DEPLOY

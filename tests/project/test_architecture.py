@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-CAPABILITIES = ("sync", "enrich", "views", "search")
-BASE = ("errors", "arguments")
+CAPABILITIES = ("sync", "enrich", "views", "search", "ingest", "operate")
+BASE = ("errors", "arguments", "logfilter")
 SIDES = ("mixpeek", "snowflake")
 HANDLERS = ("procedures", "functions")
 LOCAL_FOUNDATIONS = ("emulator", "engine")
@@ -18,7 +18,8 @@ LOCAL_FOUNDATIONS = ("emulator", "engine")
 BUNDLE_RULES = {
     "errors": set(),
     "arguments": {"errors"},
-    "mixpeek": {"errors"},
+    "logfilter": {"errors"},
+    "mixpeek": {"errors", "logfilter"},
     "snowflake": {"errors"},
     **{capability: {*BASE, *SIDES} for capability in CAPABILITIES},
     **{handler: {*BASE, *SIDES, *CAPABILITIES, *HANDLERS} for handler in HANDLERS},
@@ -63,7 +64,7 @@ def _edges(package: str) -> list[tuple[str, str, str]]:
     edges = []
     for path in sorted((SRC / package).rglob("*.py")):
         unit = _unit(_module_name(path))
-        edges += [(str(path.relative_to(SRC)), unit, imported) for imported in _imports(path)]
+        edges += [(str(path.relative_to(SRC)), unit, imported) for imported in sorted(_imports(path))]
     return edges
 
 

@@ -207,20 +207,14 @@ def test_row_access_covers_every_table_keyed_by_collection(rendered: dict[str, l
     assert attached == keyed
 
 
-def test_tasks_are_created_suspended_without_overlap_and_suspend_after_failures(
+def test_the_scheduler_task_is_created_suspended_without_overlap_and_suspends_after_failures(
     deployed: list[Executed], entities: dict[str, Any], env: dict
 ) -> None:
     texts = _texts(deployed, "60_tasks.sql")
-    procedure = entities["sync_mixpeek_collection"].fqn.identifier
-    target = _q(env, "target_table")
-    for task, schedule, mode in (
-        ("incremental_task", "incremental_schedule", "incremental"),
-        ("full_task", "full_schedule", "full"),
-    ):
-        text = _one(texts, f"CREATE OR ALTER TASK {_q(env, task)} ")
-        assert f"WAREHOUSE = {env['warehouse']} SCHEDULE = '{env[schedule]}'" in text
-        assert re.fullmatch(r"USING CRON (\S+ ){5}UTC", env[schedule])
-        assert "OVERLAP_POLICY = NO_OVERLAP" in text and "ALLOW_OVERLAPPING_EXECUTION" not in text
-        assert re.search(r"SUSPEND_TASK_AFTER_NUM_FAILURES = 3 TASK_AUTO_RETRY_ATTEMPTS = 1 ", text), text
-        assert re.search(rf" AS CALL {re.escape(procedure)}\( '[\w-]+', '{target}', '{mode}', OBJECT_CONSTRUCT\(", text)
-    assert not [s for s in deployed if re.search(r"\bRESUME\b", s.text)]
+    procedure = entities["run_due_mixpeek_syncs"].fqn.identifier
+    text = _one(texts, f"CREATE OR ALTER TASK {_q(env, 'scheduler_task')} ")
+    assert f"SCHEDULE = '{env['scheduler_schedule']}'" in text
+    assert "OVERLAP_POLICY = NO_OVERLAP" in text and "ALLOW_OVERLAPPING_EXECUTION" not in text
+    assert re.search(r"SUSPEND_TASK_AFTER_NUM_FAILURES = 3 TASK_AUTO_RETRY_ATTEMPTS = 1 ", text), text
+    assert text.endswith(f" AS CALL {procedure}()")
+    assert not [s for s in deployed if re.search(r"\bTASK\b[^;]*\bRESUME\b", s.text)]

@@ -40,8 +40,14 @@ OPERATOR_TABLES = {
     "MIXPEEK_SYNC_REJECTS",
     "MIXPEEK_ENRICH_STATE",
     "MIXPEEK_ENRICH_FAILURES",
+    "MIXPEEK_STAGE_FILES",
+    "MIXPEEK_INGEST_STATE",
+    "MIXPEEK_INGEST_RUNS",
+    "MIXPEEK_SYNC_TARGETS",
+    "MIXPEEK_OPERATION_RUNS",
 }
-NOT_FOR_READERS = {"MIXPEEK_ENRICH_STATE", "MIXPEEK_ENRICH_FAILURES"}
+OPERATOR_VIEWS = {"MIXPEEK_TARGET_HEALTH", "MIXPEEK_RUNS"}
+NOT_FOR_READERS = {"MIXPEEK_ENRICH_STATE", "MIXPEEK_ENRICH_FAILURES", "MIXPEEK_SYNC_TARGETS", "MIXPEEK_OPERATION_RUNS"}
 BULK_KINDS = ("ALL ", "FUTURE ")
 
 
@@ -77,7 +83,8 @@ def test_accountadmin_only_touches_the_integration_and_the_task_privilege(
     for statement in deployed + undeployed:
         if statement.role == "ACCOUNTADMIN" and not statement.text.startswith("USE ROLE"):
             touches = re.search(
-                rf"INTEGRATION (IF (NOT )?EXISTS )?{env['integration']}\b|EXECUTE TASK ON ACCOUNT", statement.text
+                rf"INTEGRATION (IF (NOT )?EXISTS )?{env['integration']}\b|EXECUTE (MANAGED )?TASK ON ACCOUNT",
+                statement.text,
             )
             assert touches, statement
 
@@ -153,7 +160,7 @@ def test_the_owner_role_has_what_the_procedures_need(granted: list[Grant], env: 
     owner = env["owner_role"]
     assert _privileges(granted, owner, "INTEGRATION", env["integration"]) == {"USAGE"}
     assert _privileges(granted, owner, "SECRET", f"{env['database']}.{env['schema']}.{env['secret']}") == {"READ"}
-    assert _privileges(granted, owner, "ACCOUNT") == {"EXECUTE TASK"}
+    assert _privileges(granted, owner, "ACCOUNT") == {"EXECUTE TASK", "EXECUTE MANAGED TASK"}
     assert _privileges(granted, owner, "DATABASE", env["database"]) == {"USAGE"}
     assert _privileges(granted, owner, "WAREHOUSE", env["warehouse"]) == {"USAGE"}
     schema = f"{env['database']}.{env['schema']}"
@@ -174,18 +181,24 @@ def test_the_operator_may_call_every_procedure_and_operate_every_task(
         if entity.get_type() == "procedure":
             assert _privileges(granted, operator, "PROCEDURE", qualified_name(entity)) == {"USAGE"}
     tasks = [c.name for c in sqlfacts.created(deployed) if c.kind == "TASK"]
-    assert len(tasks) == 2
+    assert len(tasks) == 1
     for task in tasks:
         assert _privileges(granted, operator, "TASK", task) == {"OPERATE", "MONITOR"}
     selectable = {g.name for g in granted if g.grantee == operator and g.kind == "TABLE" and g.privileges == {"SELECT"}}
     assert selectable == {f"{_schema(env)}.{name}" for name in OPERATOR_TABLES}
-    assert _grantee_kinds(granted, operator) == {"DATABASE", "SCHEMA", "WAREHOUSE", "PROCEDURE", "TASK", "TABLE"}
+    views = {g.name for g in granted if g.grantee == operator and g.kind == "VIEW" and g.privileges == {"SELECT"}}
+    assert views == {f"{_schema(env)}.{name}" for name in OPERATOR_VIEWS}
+    kinds = {"DATABASE", "SCHEMA", "WAREHOUSE", "PROCEDURE", "TASK", "TABLE", "VIEW"}
+    assert _grantee_kinds(granted, operator) == kinds
     assert {p for g in granted if g.grantee == operator for p in g.privileges} <= {
         "USAGE",
         "SELECT",
         "OPERATE",
         "MONITOR",
+        "INSERT",
     }
+    inserts = {g.name for g in granted if g.grantee == operator and "INSERT" in g.privileges}
+    assert inserts == {f"{_schema(env)}.MIXPEEK_INBOX"}, "the caller's-rights enrich hands rows over, reading none"
 
 
 def test_the_reader_may_select_every_table_and_use_every_function(

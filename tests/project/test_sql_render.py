@@ -33,6 +33,7 @@ ALLOWED_FALLBACKS = tuple(
         r"ALTER TABLE \S+ MODIFY COLUMN \S+ SET (TAG|MASKING POLICY) ",
         r"EXECUTE IMMEDIATE \$\$",
         r"(CREATE OR ALTER|DROP) TASK ",
+        r"DROP ALERT ",
     )
 )
 OVERRIDES = {
@@ -93,12 +94,18 @@ def test_policy_bodies_parse_as_expressions(rendered: dict[str, list[str]]) -> N
     assert all(not isinstance(b, exp.Command) for b in bodies)
 
 
-def test_task_calls_parse_and_pass_every_argument(rendered: dict[str, list[str]]) -> None:
+def test_the_task_and_the_target_step_call_the_procedures_with_every_argument(
+    rendered: dict[str, list[str]],
+) -> None:
     calls = [s.split(" AS CALL ", 1)[1] for s in map(sqlfacts.normalize, rendered["60_tasks.sql"]) if " AS CALL " in s]
-    assert len(calls) == 2
-    for call in calls:
+    assert len(calls) == 1
+    function = sqlglot.parse_one(f"SELECT {calls[0]}", read="snowflake").find(exp.Anonymous)
+    assert function.name == "run_due_mixpeek_syncs" and len(function.expressions) == 0
+    block = sqlfacts.normalize(next(s for s in rendered["70_target.sql"] if s.startswith("EXECUTE IMMEDIATE")))
+    for name in ("add_mixpeek_target", "change_mixpeek_target"):
+        call = re.search(rf"CALL (\S+\.{name}\(.*?\)\));", block)[1]
         function = sqlglot.parse_one(f"SELECT {call}", read="snowflake").find(exp.Anonymous)
-        assert function.name == "sync_mixpeek_collection" and len(function.expressions) == 4, call
+        assert function.name == name and len(function.expressions) == 3, call
 
 
 def test_the_row_access_block_attaches_or_reattaches_without_policy_references(
@@ -114,7 +121,7 @@ def test_the_row_access_block_attaches_or_reattaches_without_policy_references(
         r"ON \(COLLECTION_ID\); END;",
         inner,
     )
-    assert len(steps) == 7
+    assert len(steps) == 11
     assert all(
         added == again == policy and dropped == policy and table == same for table, added, same, dropped, again in steps
     )
@@ -125,7 +132,7 @@ def test_task_timeout_is_below_the_sync_lease(rendered: dict[str, list[str]], en
     from mixpeek_snowflake.sync.options import SyncOptions
 
     tasks = [s for s in map(sqlfacts.normalize, rendered["60_tasks.sql"]) if s.startswith("CREATE OR ALTER TASK ")]
-    assert len(tasks) == 2
+    assert len(tasks) == 1
     for task in tasks:
         timeout_ms = int(re.search(r" USER_TASK_TIMEOUT_MS = (\d+) ", task)[1])
         assert timeout_ms == int(env["task_timeout_ms"]) < SyncOptions().lease_seconds * 1000
@@ -139,20 +146,22 @@ def test_env_overrides_reach_every_statement(env: dict) -> None:
         for statement in sqlfiles.render(s.file, {name: "x" for name in s.variables}, overrides)
     ]
     for name, default in env.items():
-        if not default.isdigit():
+        if default and not default.isdigit():
             pattern = re.compile(rf"(?<![\w.]){re.escape(default)}(?![\w])")
             assert not [t for t in texts if pattern.search(t)], f"{default!r} is written out instead of ctx.env.{name}"
 
 
 def test_deploy_files_create_if_missing_and_destroy_nothing(deployed: list[sqlfacts.Executed]) -> None:
     for created in sqlfacts.created(deployed):
-        assert not created.or_replace, created
-        assert created.if_not_exists or created.kind == "TASK", created
+        assert not created.or_replace or created.kind == "VIEW", created
+        assert created.if_not_exists or created.kind in ("TASK", "VIEW"), created
     tasks = [s.text for s in deployed if s.text.startswith("CREATE ") and " TASK " in s.text]
-    assert len(tasks) == 2 and all(t.startswith("CREATE OR ALTER TASK ") for t in tasks)
+    assert len(tasks) == 1 and all(t.startswith("CREATE OR ALTER TASK ") for t in tasks)
+    views = [s.text for s in deployed if s.text.startswith("CREATE ") and " VIEW " in s.text]
+    assert len(views) == 4 and all(v.startswith("CREATE OR REPLACE VIEW ") and " COPY GRANTS " in v for v in views)
     for statement in deployed:
         assert not re.match(r"(DROP|TRUNCATE|DELETE|UNDROP|INSERT|UPDATE) ", statement.text), statement
-        assert " OR REPLACE " not in statement.text, statement
+        assert " OR REPLACE " not in statement.text or statement.text.startswith("CREATE OR REPLACE VIEW "), statement
 
 
 def _recipe(target: str) -> list[str]:

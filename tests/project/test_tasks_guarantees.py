@@ -1,28 +1,41 @@
-"""The Tasks docs/operations.md promises: never overlapping, retried once, suspended after 3 failures in a row."""
+"""The scheduler Task docs/operations.md promises: one Task calling run_due_mixpeek_syncs, serverless unless a
+warehouse is named, tagged for cost attribution, never overlapping, retried once, suspended after 3 failures in a
+row, and updated in place (CREATE OR ALTER) when a redeploy renders it with other settings."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import yaml
-
-ROOT = Path(__file__).resolve().parents[2]
+from project import sqlfacts, sqlfiles
 
 
-def rendered_tasks() -> list[str]:
-    """Each CREATE OR ALTER TASK of sql/60_tasks.sql with the env: values of snowflake.yml filled in."""
-    env = yaml.safe_load((ROOT / "snowflake.yml").read_text())["env"]
-    text = (ROOT / "sql" / "60_tasks.sql").read_text()
-    text = re.sub(r"<% ctx\.env\.(\w+) %>", lambda m: str(env[m[1]]), text)
-    return re.split(r"^CREATE OR ALTER TASK ", text, flags=re.M)[1:]
+def _task(env: dict[str, str] | None = None) -> str:
+    statements = [sqlfacts.normalize(s) for s in sqlfiles.render("60_tasks.sql", {}, env)]
+    tasks = [s for s in statements if " TASK " in s and s.startswith("CREATE ")]
+    assert len(tasks) == 1
+    return tasks[0]
 
 
-def test_both_tasks_retry_once_and_suspend_after_three_failures() -> None:
-    tasks = rendered_tasks()
-    assert len(tasks) == 2
-    for task in tasks:
-        assert re.search(r"^\s*SUSPEND_TASK_AFTER_NUM_FAILURES = 3$", task, re.M), task
-        assert re.search(r"^\s*TASK_AUTO_RETRY_ATTEMPTS = 1$", task, re.M), task
-        assert re.search(r"^\s*OVERLAP_POLICY = NO_OVERLAP$", task, re.M), task
-    assert [re.search(r"'(incremental|full)'", t)[1] for t in tasks] == ["incremental", "full"]
+def test_one_serverless_scheduler_task_retries_once_and_suspends_after_three_failures() -> None:
+    task = _task()
+    assert task.startswith("CREATE OR ALTER TASK MIXPEEK.CORE.MIXPEEK_SYNC_SCHEDULER ")
+    assert " WAREHOUSE = " not in task and " USER_TASK_MANAGED_INITIAL_WAREHOUSE_SIZE = 'XSMALL' " in task
+    assert " SCHEDULE = '15 MINUTE' " in task and " OVERLAP_POLICY = NO_OVERLAP " in task
+    assert " SUSPEND_TASK_AFTER_NUM_FAILURES = 3 " in task and " TASK_AUTO_RETRY_ATTEMPTS = 1 " in task
+    assert " QUERY_TAG = 'MIXPEEK_BUNDLE' " in task
+    assert task.endswith(" AS CALL MIXPEEK.CORE.run_due_mixpeek_syncs()")
+
+
+def test_a_redeploy_with_other_settings_alters_the_same_task_in_place() -> None:
+    before = _task()
+    after = _task({"scheduler_warehouse": "ETL_WH", "scheduler_schedule": "USING CRON 0 * * * * UTC"})
+    assert (
+        after.split(" ")[:5]
+        == before.split(" ")[:5]
+        == "CREATE OR ALTER TASK MIXPEEK.CORE.MIXPEEK_SYNC_SCHEDULER".split()
+    )
+    assert " WAREHOUSE = ETL_WH SCHEDULE = 'USING CRON 0 * * * * UTC' " in after
+    assert "USER_TASK_MANAGED_INITIAL_WAREHOUSE_SIZE" not in after
+    assert re.sub(r"WAREHOUSE = ETL_WH SCHEDULE = '[^']*'", "", after) == re.sub(
+        r"USER_TASK_MANAGED_INITIAL_WAREHOUSE_SIZE = 'XSMALL' SCHEDULE = '[^']*'", "", before
+    )

@@ -13,7 +13,7 @@ from project.sqlfacts import Executed
 from sqlglot import exp
 
 CONTAINERS = {"DATABASE", "SCHEMA", "WAREHOUSE"}
-DATA_AND_GOVERNANCE = {"TABLE", "TAG", "MASKING POLICY", "ROW ACCESS POLICY", "ROLE"}
+DATA_AND_GOVERNANCE = {"TABLE", "VIEW", "TAG", "MASKING POLICY", "ROW ACCESS POLICY", "ROLE"}
 
 
 def _kind(kind: str) -> str:
@@ -33,10 +33,14 @@ def _dropped(undeployed: list[Executed], file: str) -> list[sqlfacts.Dropped]:
 
 
 def test_everything_created_is_dropped_and_containers_are_kept(
-    made: set[tuple[str, str]], undeployed: list[Executed]
+    made: set[tuple[str, str]], undeployed: list[Executed], env: dict
 ) -> None:
+    """Also the alert (made inside a block, when alert_integration is set) and the two Tasks of earlier versions."""
     dropped = {(d.kind, d.name) for d in sqlfacts.dropped(undeployed)}
-    assert dropped == {(kind, name) for kind, name in made if kind not in CONTAINERS}
+    schema = f"{env['database']}.{env['schema']}".upper()
+    beyond = {("TASK", f"{schema}.{env[name]}".upper()) for name in ("incremental_task", "full_task")}
+    beyond.add(("ALERT", f"{schema}.{env['health_alert']}".upper()))
+    assert dropped == {(kind, name) for kind, name in made if kind not in CONTAINERS} | beyond
 
 
 def test_drops_tolerate_missing_objects(undeployed: list[Executed]) -> None:
@@ -79,7 +83,7 @@ def test_purge_detaches_every_policy_before_dropping_tables_and_policies(
     first_drop = next(i for i, s in enumerate(purge) if s.text.startswith("DROP TABLE "))
     before = " ".join(s.text for s in purge[:first_drop])
     attached = {m[1] for s in deployed for m in re.finditer(r"ALTER TABLE ([\w.]+) ADD ROW ACCESS POLICY ", s.text)}
-    assert len(attached) == 7
+    assert len(attached) == 11
     for table in attached:
         assert f"ALTER TABLE IF EXISTS {table} DROP ALL ROW ACCESS POLICIES" in before, table
     masked = {

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from mixpeek_local.demo.ingest import show_ingest
 from mixpeek_local.demo.roundtrip import RETRIEVER, show_enrich, show_search
 from mixpeek_local.demo.views import show_views
 from mixpeek_local.emulator import Emulator, Store, seed_collection
@@ -132,4 +133,5 @@ def run_demo(documents: int = 3000, local_dir: Path | None = None, say: Callable
             show_views(session, say, COLLECTION_ID)
             show_enrich(session, say, COLLECTION_ID)
             show_search(say, RETRIEVER)
+            show_ingest(session, store, say, COLLECTION_ID, folder)
         say(where_the_data_is(folder, kept=local_dir is not None))

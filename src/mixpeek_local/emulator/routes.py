@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from . import batches, objects, retrievers, taxonomies
 from . import document_routes as docs
-from . import retrievers, taxonomies
 from .api import Api, Request, Response, Route, route
 from .cursors import event_cursor, event_seq
 from .errors import ApiError, validation_error
@@ -154,4 +154,15 @@ ROUTES: list[Route] = [
     route("GET", "/v1/events", list_events),
     route("POST", "/v1/retrievers/{retriever}/execute", retrievers.execute),
     route("GET", "/v1/taxonomies/{taxonomy}", taxonomies.get_taxonomy),
+]
+BUCKET = "/v1/buckets/{bucket}"
+ROUTES += [
+    route("POST", "/v1/buckets", objects.create_bucket),
+    route("GET", BUCKET, objects.get_bucket),
+    route("POST", f"{BUCKET}/objects/batch", objects.create_objects_batch),
+    route("GET", BUCKET + "/objects/{object:(?!batch$)[^/]+}", objects.get_object),
+    route("DELETE", BUCKET + "/objects/{object:(?!batch$)[^/]+}", objects.delete_object),
+    route("POST", f"{BUCKET}/batches", batches.create_batch),
+    route("GET", BUCKET + "/batches/{batch}", batches.get_batch),
+    route("POST", BUCKET + "/batches/{batch}/submit", batches.submit_batch),
 ]

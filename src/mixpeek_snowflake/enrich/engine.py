@@ -20,11 +20,14 @@ from mixpeek_snowflake.errors import MixpeekAPIError, MixpeekSnowflakeError
 from mixpeek_snowflake.mixpeek.client import MixpeekClient, quote_segment
 from mixpeek_snowflake.snowflake.binds import MAX_BIND_CHARS, chunk_rows
 from mixpeek_snowflake.snowflake.database import Database
+from mixpeek_snowflake.snowflake.operation_log import OperationLog
+from mixpeek_snowflake.snowflake.tables import OPERATION_RUNS
 from mixpeek_snowflake.snowflake.timestamps import format_timestamp, utc_now
 
 log = logging.getLogger("mixpeek_snowflake.enrich")
 SPLITTABLE = (400, 413, 422)
 SAMPLE_FAILURES = 10
+PARTIAL = "PARTIAL"
 
 
 class EnrichmentFailed(MixpeekSnowflakeError):
@@ -62,6 +65,7 @@ class Enrichment:
         plan: SourcePlan,
         *,
         clock: Callable[[], datetime] = utc_now,
+        source_rows: Callable[[], Iterable[SourceRow]] | None = None,
     ) -> None:
         self.db = db
         self.client = client
@@ -76,11 +80,32 @@ class Enrichment:
         self.tables: EnrichTables | None = None
         self._has_state = False
         self._timer = time.monotonic()
+        self.source_rows = source_rows
 
     def run(self) -> dict[str, Any]:
-        """Push every changed row; return the summary, or raise EnrichmentFailed saying what was kept."""
+        """Push every changed row and log the run (not a dry run) in MIXPEEK_OPERATION_RUNS; return the summary,
+        PARTIAL when rows failed, or raise EnrichmentFailed saying what was kept (also for PARTIAL with strict)."""
         self.tables = self._tables()
         self._has_state = self._prepare_tables()
+        if self.options.dry_run:
+            return self._run()
+        runs = OperationLog(self.db, self.tables.state.sibling(OPERATION_RUNS.name), "enrich", self.run_id)
+        runs.start(self.request.collection, self.request.source.display, False)
+        try:
+            summary = self._run()
+        except BaseException as exc:
+            runs.fail(self.collection_id, exc)
+            raise
+        runs.finish(summary["status"], self.collection_id, summary, summary["sent"], summary["failed"])
+        if summary["status"] == PARTIAL and self.options.strict:
+            raise EnrichmentFailed(
+                f"enrichment run {self.run_id} ended PARTIAL: {summary['failed']} row(s) or document(s) failed "
+                f"(see {self._placed.failures.display}); strict is set, so the run fails. The {summary['sent']} "
+                "update(s) Mixpeek confirmed are kept"
+            )
+        return summary
+
+    def _run(self) -> dict[str, Any]:
         collection = self.client.get_collection(self.request.collection)
         self.collection_id = collection.get("collection_id") or self.request.collection
         try:
@@ -129,7 +154,7 @@ class Enrichment:
             yield row
 
     def _batches(self) -> Iterator[list[SourceRow]]:
-        rows = grouped_rows(self._rows(), self.plan)
+        rows = iter(self.source_rows()) if self.source_rows else grouped_rows(self._rows(), self.plan)
         while batch := list(islice(rows, self.options.batch_size)):
             yield batch
 
@@ -226,7 +251,7 @@ class Enrichment:
         counts = self.counts
         return {
             "run_id": self.run_id,
-            "status": "SUCCEEDED",
+            "status": PARTIAL if counts.failed else "SUCCEEDED",
             "collection_id": self.collection_id,
             "source": self.request.source.display,
             "key_column": self.plan.key.name,

@@ -47,6 +47,7 @@ class EnrichOptions:
     key_field: str = DOCUMENT_ID
     state_schema: tuple[str, ...] | None = None
     failure_retention_days: int = DEFAULT_RETENTION_DAYS
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ OPTION_CHECKS_ENRICH: OptionChecks = {
     "key_field": _key_field,
     "state_schema": _state_schema,
     "failure_retention_days": integer_option(1, MAX_RETENTION_DAYS),
+    "strict": boolean_option,
 }
 
 

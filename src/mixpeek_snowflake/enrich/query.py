@@ -141,8 +141,8 @@ def read_only_query(text: str) -> str:
 
 BUNDLE_PREFIX = "MIXPEEK"
 BUNDLE_RULE = (
-    "the procedure reads with the owner role, which sees the bundle's own tables unmasked and may call "
-    "mixpeek_search: enrich from your own tables or views (docs/security.md)"
+    "the procedure reads as its caller, and a caller holding the owner role (a task, an administrator) would read "
+    "the bundle's own tables unmasked or call mixpeek_search: enrich from your own tables or views (docs/security.md)"
 )
 
 

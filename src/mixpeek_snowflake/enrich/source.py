@@ -272,3 +272,26 @@ def read_rows(session: Any, sql: str, display: str) -> Iterator[tuple[Any, ...]]
         if failure is not None:
             raise failure
         yield tuple(row)
+
+
+def row_item(row: SourceRow) -> dict[str, Any]:
+    """A grouped source row as the JSON object the caller's side hands over to the owner's side."""
+    return {"key": row.key, "text": row.key_text, "data": row.update_data, "problem": row.problem, "row": row.row}
+
+
+def item_row(item: dict[str, Any]) -> SourceRow:
+    """The SourceRow a handed-over JSON object holds (row_item's inverse)."""
+    return SourceRow(item.get("key"), item.get("text"), item.get("data"), item.get("problem"), item.get("row"))
+
+
+def column_item(column: SourceColumn) -> dict[str, Any]:
+    """A described column as handed over: the owner's side plans from it and never describes the source."""
+    return {"name": column.name, "kind": column.kind, "scale": column.scale}
+
+
+def item_column(item: dict[str, Any]) -> SourceColumn:
+    """The SourceColumn a handed-over JSON object holds; InvalidArgument on anything else."""
+    name, kind, scale = item.get("name"), item.get("kind"), item.get("scale")
+    if not isinstance(name, str) or not isinstance(kind, str) or not (scale is None or isinstance(scale, int)):
+        raise InvalidArgument("token", "the handed-over source columns are not readable")
+    return SourceColumn(name, kind, scale)

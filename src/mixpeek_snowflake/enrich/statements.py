@@ -116,3 +116,59 @@ class EnrichTables:
             f"REASON, UPDATE_DATA) SELECT ?, ?, ?, {AT}, f.VALUE:key::VARCHAR, "
             f"f.VALUE:document_id::VARCHAR, f.VALUE:reason::VARCHAR, f.VALUE:update_data FROM {_ROWS}"
         )
+
+
+ENRICH_INBOX = TableSpec(
+    name="MIXPEEK_INBOX",
+    comment=(
+        "Rows a caller's-rights enrich_mixpeek_documents read as its caller, waiting for the owner's-rights push; "
+        "callers may INSERT only, and each run deletes its own rows"
+    ),
+    columns=(
+        Column("TOKEN", "VARCHAR", "Random secret of one run; never written anywhere a caller can read", not_null=True),
+        Column("SEQ", "NUMBER(38,0)", "0: the request; 1…n: the rows grouped by key, in key order", not_null=True),
+        Column("ITEM", "VARIANT", "The request (SEQ 0) or one key's row: key, update_data, row number, problem"),
+        Column("CREATED_AT", "TIMESTAMP_NTZ", "When the caller wrote it (UTC)"),
+    ),
+    transient=True,
+)
+_INBOX_ROWS = "(SELECT PARSE_JSON(?) AS J) j, LATERAL FLATTEN(INPUT => j.J) f"
+
+
+@dataclass(frozen=True)
+class EnrichInbox:
+    """The hand-over table between the caller's-rights read and the owner's-rights push, in the bundle schema."""
+
+    table: TableName
+
+    @classmethod
+    def in_schema(cls, database: str, schema: str) -> EnrichInbox:
+        """The inbox of the bundle schema DATABASE.SCHEMA."""
+        return cls(TableName(ENRICH_INBOX.name, schema, database))
+
+    def creation(self) -> str:
+        """CREATE TRANSIENT TABLE IF NOT EXISTS (the deploy creates it; the owner's side creates it locally)."""
+        return create_table(ENRICH_INBOX, self.table)
+
+    def probe(self) -> str:
+        """Fails when the inbox does not exist yet."""
+        return f"SELECT 1 FROM {self.table.sql} LIMIT 1"
+
+    def insert(self) -> str:
+        """Params: token, created_at, JSON array of {seq, item}. Needs INSERT only, as a caller has."""
+        return (
+            f"INSERT INTO {self.table.sql} (TOKEN, SEQ, ITEM, CREATED_AT) SELECT ?, f.VALUE:seq::NUMBER(38,0), "
+            f"f.VALUE:item, {AT} FROM {_INBOX_ROWS}"
+        )
+
+    def items(self) -> str:
+        """Params: token, first seq, last seq. Rows: SEQ, ITEM as JSON text, in order."""
+        return f"SELECT SEQ, TO_JSON(ITEM) FROM {self.table.sql} WHERE TOKEN = ? AND SEQ BETWEEN ? AND ? ORDER BY SEQ"
+
+    def clear(self) -> str:
+        """Params: token. Deletes the run's rows."""
+        return f"DELETE FROM {self.table.sql} WHERE TOKEN = ?"
+
+    def expire(self) -> str:
+        """Params: cutoff timestamp. Deletes rows a run that never reached its push left behind."""
+        return f"DELETE FROM {self.table.sql} WHERE CREATED_AT < {AT}"

@@ -22,6 +22,7 @@ from mixpeek_snowflake.errors import (
     redact_fragments,
     truncate,
 )
+from mixpeek_snowflake.logfilter import guard
 from mixpeek_snowflake.mixpeek.pages import parse_body
 from mixpeek_snowflake.mixpeek.retry import (
     TRANSIENT_EXCEPTIONS,
@@ -180,6 +181,7 @@ class MixpeekClient:
         deadline_seconds: float = REQUEST_DEADLINE_SECONDS,
     ) -> None:
         self._api_key = _check_header_value("api_key", api_key)
+        guard(self._api_key)
         self.base_url = normalize_base_url(base_url)
         self.namespace = _check_header_value("namespace", namespace) if namespace is not None else None
         self.timeout = timeout

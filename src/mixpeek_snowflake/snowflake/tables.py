@@ -182,5 +182,119 @@ TAXONOMIES = TableSpec(
     ),
 )
 
-ALL_TABLES = (DOCUMENTS, STAGE, STATE, RUNS, REJECTS, LABELS, TAXONOMIES)
+TARGETS = TableSpec(
+    name="MIXPEEK_SYNC_TARGETS",
+    comment="Sync targets run_due_mixpeek_syncs keeps up to date: schedule, options, enabled or paused and why",
+    columns=(
+        Column("COLLECTION_ID", "VARCHAR", "Mixpeek collection id (col_…)", not_null=True),
+        Column("TARGET_TABLE", "VARCHAR", "Fully qualified target table", not_null=True),
+        Column("OPTIONS", "VARIANT", "The options every scheduled sync_mixpeek_collection call is given"),
+        Column(
+            "SCHEDULE",
+            "VARCHAR",
+            "hourly_incremental, daily_full or hourly_incremental,daily_full (docs/operations.md)",
+            not_null=True,
+        ),
+        Column("ENABLED", "BOOLEAN", "FALSE while paused: the scheduler skips the target", not_null=True),
+        Column("PAUSED_REASON", "VARCHAR", "Why the target was paused (pause_mixpeek_target), NULL when enabled"),
+        Column("STALE_AFTER_SECONDS", "NUMBER(38,0)", "Lag after which MIXPEEK_TARGET_HEALTH calls it stale"),
+        Column("CREATED_AT", "TIMESTAMP_NTZ", "When the target was added (UTC)", not_null=True),
+        Column(
+            "UPDATED_AT", "TIMESTAMP_NTZ", "When the target was last changed, paused or resumed (UTC)", not_null=True
+        ),
+        Column("NEXT_INCREMENTAL_AT", "TIMESTAMP_NTZ", "When the next scheduled incremental run is due (UTC)"),
+        Column("NEXT_FULL_AT", "TIMESTAMP_NTZ", "When the next scheduled full run is due (UTC)"),
+        Column("LAST_SCHEDULED_AT", "TIMESTAMP_NTZ", "When the scheduler last ran the target (UTC)"),
+        Column("LAST_SCHEDULED_RUN_ID", "VARCHAR", "Run (MIXPEEK_SYNC_RUNS.RUN_ID) the scheduler last started"),
+        Column("LAST_SCHEDULED_STATUS", "VARCHAR", "How that run ended: SUCCEEDED, FAILED, SKIPPED …"),
+    ),
+)
+
+OPERATION_RUNS = TableSpec(
+    name="MIXPEEK_OPERATION_RUNS",
+    comment="One row per enrich, view build or other non-sync run: what it did, or why it failed",
+    columns=(
+        Column("KIND", "VARCHAR", "enrich, views or ingest", not_null=True),
+        Column("RUN_ID", "VARCHAR", "Run id", not_null=True),
+        Column("COLLECTION_ID", "VARCHAR", "Mixpeek collection id (as given until resolved)"),
+        Column("TARGET", "VARCHAR", "What the run read or wrote: the enrich source, the views' source table"),
+        Column("STATUS", "VARCHAR", "RUNNING, SUCCEEDED, PARTIAL (some rows failed) or FAILED", not_null=True),
+        Column("DRY_RUN", "BOOLEAN", "TRUE when the run wrote nothing but this row"),
+        Column("STARTED_AT", "TIMESTAMP_NTZ", "Start (UTC)"),
+        Column("FINISHED_AT", "TIMESTAMP_NTZ", "End (UTC)"),
+        Column("DOCUMENTS", "NUMBER(38,0)", "Documents the run handled (enrich: sent; views: sampled)"),
+        Column("FAILED", "NUMBER(38,0)", "Rows or documents that failed"),
+        Column("ERROR", "VARCHAR", "Why the run failed"),
+        Column("SUMMARY", "VARIANT", "The summary the CALL returned"),
+        Column("USER_NAME", "VARCHAR", "CURRENT_USER() of the run"),
+        Column("ROLE_NAME", "VARCHAR", "CURRENT_ROLE() of the run"),
+    ),
+)
+
+ALL_TABLES = (DOCUMENTS, STAGE, STATE, RUNS, REJECTS, LABELS, TAXONOMIES, TARGETS, OPERATION_RUNS)
 BOOKKEEPING = ALL_TABLES[1:]
+
+STAGE_FILES = TableSpec(
+    name="MIXPEEK_STAGE_FILES",
+    comment="Files of a stage sent to a Mixpeek bucket by ingest_stage_files: one row per (stage, bucket, path)",
+    columns=(
+        Column("STAGE", "VARCHAR", "Fully qualified stage (DATABASE.SCHEMA.STAGE)", not_null=True),
+        Column("BUCKET_ID", "VARCHAR", "Mixpeek bucket the file's object lives in", not_null=True),
+        Column("RELATIVE_PATH", "VARCHAR", "Path of the file on the stage (DIRECTORY RELATIVE_PATH)", not_null=True),
+        Column("CHECKSUM", "VARCHAR", "md5:…, etag:… or size:…;modified:… of the file as last sent"),
+        Column("SIZE_BYTES", "NUMBER(38,0)", "Size of the file in bytes (DIRECTORY SIZE)"),
+        Column("LAST_MODIFIED", "TIMESTAMP_NTZ", "When the file last changed (DIRECTORY LAST_MODIFIED, UTC)"),
+        Column("OBJECT_ID", "VARCHAR", "Mixpeek bucket object made from the file (obj_…), NULL until one exists"),
+        Column("IDEMPOTENCY_KEY", "VARCHAR", "Idempotency key of the object: a hash of stage, path and checksum"),
+        Column("BATCH_ID", "VARCHAR", "Mixpeek batch the object was last submitted in, NULL when not submitted"),
+        Column("COLLECTION_ID", "VARCHAR", "Collection the batch was submitted for (the collection option)"),
+        Column("STATUS", "VARCHAR", "SENT, FAILED, REMOVED or KEPT (docs/ingest.md)", not_null=True),
+        Column("ERROR", "VARCHAR", "Why the file's last send failed (never a URL)"),
+        Column("FIRST_SENT_AT", "TIMESTAMP_NTZ", "When an object was first made from the file (UTC)"),
+        Column("LAST_SENT_AT", "TIMESTAMP_NTZ", "When the file was last sent (UTC)"),
+        Column("LAST_SEEN_AT", "TIMESTAMP_NTZ", "When a run last found the file on the stage (UTC)"),
+        Column("LAST_RUN_ID", "VARCHAR", "Run (MIXPEEK_INGEST_RUNS.RUN_ID) that last wrote the row", not_null=True),
+    ),
+)
+
+INGEST_STATE = TableSpec(
+    name="MIXPEEK_INGEST_STATE",
+    comment="Per (stage, bucket): the ingestion lease and the last run that finished",
+    columns=(
+        Column("STAGE", "VARCHAR", "Fully qualified stage", not_null=True),
+        Column("BUCKET_ID", "VARCHAR", "Mixpeek bucket", not_null=True),
+        Column("LEASE_RUN_ID", "VARCHAR", "Run holding the lease, NULL when free"),
+        Column("LEASE_EXPIRES_AT", "TIMESTAMP_NTZ", "When the lease lapses if its run never releases it (UTC)"),
+        Column("LAST_RUN_ID", "VARCHAR", "Last run that finished"),
+        Column("LAST_SUCCESS_AT", "TIMESTAMP_NTZ", "When the last run finished (UTC)"),
+    ),
+)
+
+INGEST_RUN_COMMENTS = {
+    "COLLECTION_ID": "Collection the run submitted its batch for (the collection option), NULL when none",
+    "TARGET_TABLE": "NULL: an ingestion writes no documents table (see STAGE and BUCKET_ID)",
+    "MODE": "ingest",
+    "DOCUMENTS_SEEN": "Files of the stage that matched the pattern",
+    "INSERTED": "Objects created for new files",
+    "UPDATED": "Objects replaced because their file changed",
+    "UNCHANGED": "Files already sent with the same checksum",
+    "DELETED": "Objects deleted because their file left the stage",
+    "REJECTED": "Files that failed (their row in MIXPEEK_STAGE_FILES says why)",
+    "PAGES": "Pages of DIRECTORY(@stage) read",
+    "REASON": "Why the run was skipped",
+    "DEFINITION": "What the run ingested: stage, bucket, pattern, collection",
+}
+
+INGEST_RUNS = TableSpec(
+    name="MIXPEEK_INGEST_RUNS",
+    comment="One row per ingest_stage_files run: what it sent or why it failed (MIXPEEK_SYNC_RUNS columns first)",
+    columns=(
+        *(replace(c, comment=INGEST_RUN_COMMENTS.get(c.name, c.comment)) for c in RUNS.columns),
+        Column("STAGE", "VARCHAR", "Fully qualified stage"),
+        Column("BUCKET_ID", "VARCHAR", "Mixpeek bucket"),
+        Column("KEPT", "NUMBER(38,0)", "Objects kept although their file left the stage (on_removed = keep)"),
+        Column("BATCH_IDS", "VARIANT", "Mixpeek batches the run submitted"),
+    ),
+)
+
+INGEST_TABLES = (STAGE_FILES, INGEST_STATE, INGEST_RUNS)

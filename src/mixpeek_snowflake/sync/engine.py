@@ -302,6 +302,7 @@ class Sync:
                 self.progress.taxonomy_ids |= staged.taxonomy_ids
                 if staged.newest and (self.progress.newest is None or staged.newest > self.progress.newest):
                     self.progress.newest = staged.newest
+                self.runs.progress()
 
     def _stage_page(self, staged: StagedPage) -> None:
         filled = self._batches.add(staged.rows_json)

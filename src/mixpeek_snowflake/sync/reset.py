@@ -34,7 +34,7 @@ class Reset:
     def run(self) -> dict[str, Any]:
         """Delete the pair's state row; refuse while a run holds its lease."""
         tables = self._tables()
-        facts = inspect_schema(self.db, tables)
+        facts = inspect_schema(self.db, tables, for_write=False)
         key = [self.collection_id, tables.target.display]
         summary = {"status": "RESET", "collection_id": self.collection_id, "target_table": tables.target.display}
         if not facts.has(tables.state.name):

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mixpeek_snowflake.errors import truncate
+from mixpeek_snowflake.snowflake.operation_log import committed
 from mixpeek_snowflake.snowflake.timestamps import format_timestamp
 from mixpeek_snowflake.sync.statements import WHO, WHO_WITHOUT_QUERY_ID
 
@@ -18,13 +19,17 @@ if TYPE_CHECKING:
 log = logging.getLogger("mixpeek_snowflake.sync")
 MAX_ERROR_CHARS = 4000
 ABANDONED = "ABANDONED"
+PROGRESS_EVERY_SECONDS = 10.0
 
 
 class RunLog:
     """Writes one run's row: RUNNING at the start, then SUCCEEDED, FAILED, SKIPPED or CANCELLED."""
 
+    progress_every: float | None = PROGRESS_EVERY_SECONDS
+
     def __init__(self, run: Sync) -> None:
         self.run = run
+        self._progress_at = time.monotonic()
 
     def _who(self) -> tuple[Any, ...]:
         """CURRENT_USER(), CURRENT_ROLE() and LAST_QUERY_ID(); the query id is NULL where the engine lacks it."""
@@ -39,6 +44,21 @@ class RunLog:
         params = [run.run_id, request.collection, run.tables.target.display, request.mode, run.dry_run]
         params += [run._now_text(), json.dumps(request.given, sort_keys=True), *self._who()]
         run.db.rows(run.tables.insert_run(), params)
+
+    def progress(self) -> None:
+        """At most every progress_every seconds while staging: the documents, pages and rejects so far into the
+        RUNNING row, committed at once (whatever the caller's AUTOCOMMIT) so another session sees them; a failure
+        is logged and stops the updates, never the run."""
+        if self.progress_every is None or time.monotonic() - self._progress_at < self.progress_every:
+            return
+        self._progress_at = time.monotonic()
+        run, progress = self.run, self.run.progress
+        params = [progress.documents_seen, progress.pages, progress.rejected, run.run_id]
+        try:
+            committed(run.db, run.tables.progress_run(), params)
+        except Exception:
+            log.warning("run %s: could not record its progress; it goes on without", run.run_id, exc_info=True)
+            self.progress_every = None
 
     def _finish(self, summary: dict[str, Any]) -> None:
         run = self.run

@@ -120,6 +120,13 @@ class SyncTables:
             f"SELECT ?, ?, ?, ?, 'RUNNING', ?, {AT}, PARSE_JSON(?), ?, ?, ?"
         )
 
+    def progress_run(self) -> str:
+        """Params: documents_seen, pages, rejected, run_id. The counts so far into a RUNNING row."""
+        return (
+            f"UPDATE {self.runs.sql} SET DOCUMENTS_SEEN = ?, PAGES = ?, REJECTED = ? "
+            "WHERE RUN_ID = ? AND STATUS = 'RUNNING'"
+        )
+
     def finish_run(self) -> str:
         """Params: status, finished_at, collection, mode, *RUN_COUNTERS, duration, error, summary JSON, reason,
         definition JSON, run_id."""

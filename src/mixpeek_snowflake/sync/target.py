@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from mixpeek_snowflake.arguments import check_governed, check_new_target
 from mixpeek_snowflake.errors import InvalidArgument
 from mixpeek_snowflake.snowflake.database import Database
+from mixpeek_snowflake.snowflake.identifiers import quote
 from mixpeek_snowflake.snowflake.tables import BOOKKEEPING, DOCUMENTS
 from mixpeek_snowflake.sync.statements import SyncTables
 
 # The enrichment's tables (mixpeek_snowflake.enrich.statements), named here because capabilities never import each
 # other; tests/bundle/sync checks the two lists agree.
-ENRICH_TABLES = ("MIXPEEK_ENRICH_STATE", "MIXPEEK_ENRICH_FAILURES")
+ENRICH_TABLES = ("MIXPEEK_ENRICH_STATE", "MIXPEEK_ENRICH_FAILURES", "MIXPEEK_INBOX")
 BUNDLE_TABLES = frozenset({spec.name for spec in BOOKKEEPING} | set(ENRICH_TABLES))
 TARGET_COLUMNS = frozenset({"DOCUMENT_ID", "CONTENT_HASH", "IS_DELETED", "LAST_RUN_ID"})
 BASE_TABLE = "BASE TABLE"
@@ -53,8 +55,9 @@ def refuse_bundle_table(tables: SyncTables) -> None:
         )
 
 
-def inspect_schema(db: Database, tables: SyncTables) -> SchemaFacts:
-    """The target schema's tables and columns; refuses a missing schema, a view, or a table no sync made."""
+def inspect_schema(db: Database, tables: SyncTables, *, for_write: bool = True) -> SchemaFacts:
+    """The target schema's tables and columns; refuses a missing schema, a view, or a table no sync made, and, for a
+    run that writes the target, an ungoverned one (refuse_ungoverned)."""
     refuse_bundle_table(tables)
     target = tables.target
     try:
@@ -76,7 +79,21 @@ def inspect_schema(db: Database, tables: SyncTables) -> SchemaFacts:
     for name, column in db.rows(tables.schema_columns(), [target.schema]):
         facts.columns.setdefault(name, set()).add(column)
     _refuse_foreign_target(facts, tables)
+    if for_write:
+        refuse_ungoverned(db, tables, facts)
     return facts
+
+
+def refuse_ungoverned(db: Database, tables: SyncTables, facts: SchemaFacts) -> None:
+    """Inside Snowflake with governance deployed: an existing target must have its sensitive columns masked
+    (arguments.check_governed), and a new one, which would carry no policy, is refused (arguments.check_new_target)."""
+    target = tables.target
+    database = quote(target.database or "")
+    if facts.has(target.name):
+        schema = f"{database}.{quote(target.schema or '')}"
+        check_governed(db.rows, database, schema, target.sql, target.display, "target_table")
+        return
+    check_new_target(db.rows, target.display, "target_table")
 
 
 def _refuse_foreign_target(facts: SchemaFacts, tables: SyncTables) -> None:

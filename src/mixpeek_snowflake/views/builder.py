@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -12,6 +13,9 @@ from mixpeek_snowflake.arguments import check_governed, parse_collection
 from mixpeek_snowflake.errors import InvalidArgument, MixpeekSnowflakeError
 from mixpeek_snowflake.snowflake.database import Database
 from mixpeek_snowflake.snowflake.identifiers import TableName, quote
+from mixpeek_snowflake.snowflake.operation_log import OperationLog
+from mixpeek_snowflake.snowflake.tables import OPERATION_RUNS
+from mixpeek_snowflake.snowflake.timestamps import utc_now
 from mixpeek_snowflake.views.options import ViewRequest
 from mixpeek_snowflake.views.specs import ViewPlan, ViewSpec, excluded_root_keys, plan_views, vector_names
 from mixpeek_snowflake.views.statements import (
@@ -40,10 +44,25 @@ class ViewBuilder:
         self.options = request.options
 
     def run(self) -> dict[str, Any]:
-        """Plan the views from the collection and the synced rows, create them (unless dry_run), summarise."""
+        """Plan the views from the collection and the synced rows, create them (unless dry_run), summarise; a run
+        that is not a dry run is logged in MIXPEEK_OPERATION_RUNS beside the source table."""
         started = time.monotonic()
         collection = self._collection()
         source = self._source()
+        if self.options.dry_run:
+            return self._build(collection, source, started)
+        run_id = f"views_{utc_now():%Y%m%dT%H%M%SZ}_{uuid.uuid4().hex[:8]}"
+        runs = OperationLog(self.db, source.sibling(OPERATION_RUNS.name), "views", run_id)
+        runs.start(collection["collection_id"], source.display, False)
+        try:
+            summary = {"run_id": run_id, **self._build(collection, source, started)}
+        except BaseException as exc:
+            runs.fail(collection["collection_id"], exc)
+            raise
+        runs.finish("SUCCEEDED", collection["collection_id"], summary, summary["sampled_documents"], 0)
+        return summary
+
+    def _build(self, collection: dict[str, Any], source: TableName, started: float) -> dict[str, Any]:
         samples = self._samples(source, collection)
         vector_type = self._vector_type(collection)
         plan = plan_views(collection, self.options.view_prefix, samples, vector_type)

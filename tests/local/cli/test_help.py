@@ -16,6 +16,10 @@ COMMANDS = (
     "runs",
     "status",
     "sql",
+    "app",
+    "reset",
+    "unlock",
+    "targets",
     "emulator",
     "bench",
     "soak",
@@ -45,6 +49,7 @@ HELP = {
     "status": (("--schema", "--json", *WHERE), (), ("MIXPEEK_LOCAL_DIR",)),
     "sql": (("--json", *WHERE), (), ("MIXPEEK_LOCAL_DIR",)),
     "demo": (("--documents", "--local-dir"), (("--documents", "3000"),), ()),
+    "app": (("--port", "--documents", "--local-dir", "--as"), (("--port", "8501"), ("--as", "operator")), ()),
 }
 TOOL_HELP = {
     "emulator": ("--port PORT", "(default: 8080)", "--api-key", "MIXPEEK_API_KEY if set, else mxp_test_key"),

@@ -18,6 +18,8 @@ SECTIONS = (
     "CALL create_mixpeek_views('col_demo000001')",
     "== Enrich: Snowflake attributes into Mixpeek metadata",
     "== Search: a Mixpeek retriever from SQL",
+    "== Ingest: 7 generated files on stage @PRODUCT_MEDIA",
+    "SELECT RELATIVE_PATH, FILE_STATUS, OBJECT_ID, DOCUMENT_ID",
 )
 
 
@@ -39,7 +41,9 @@ def test_the_demo_keeps_its_data_with_local_dir_and_shows_enrich_and_search(tmp_
         ).collect()
         runs = rows_as_dicts(session.sql("SELECT STATUS, UPDATED FROM MIXPEEK_SYNC_RUNS ORDER BY STARTED_AT").collect())
     assert enriched[0][0] == ENRICHED
-    assert [r["STATUS"] for r in runs] == ["SUCCEEDED"] * 4 and runs[-1]["UPDATED"] == ENRICHED
+    assert [r["STATUS"] for r in runs] == ["SUCCEEDED"] * 5 and runs[-2]["UPDATED"] == ENRICHED
+    assert len(re.findall(r"^products/\S+\s+SENT\s+obj_\w+\s+doc_\w+\s+image", text, flags=re.MULTILINE)) == 4
+    assert re.search(r"^broken/empty.jpg\s+FAILED", text, flags=re.MULTILINE)
 
 
 def test_without_local_dir_the_demo_says_its_temporary_folder_is_gone() -> None:

@@ -1,0 +1,47 @@
+"""Fixtures: one app world for every app test (built once: syncs, an enrichment, a failed target, health views)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from app.app_world import API_KEY, DOCUMENTS, AppWorld
+
+from mixpeek_app import backend
+from mixpeek_app.local import world as worlds
+from mixpeek_app.local.backend import LocalBackend
+from mixpeek_local.demo.run import NAMESPACE
+from mixpeek_local.emulator import Emulator
+from mixpeek_local.engine.server import local_session
+from mixpeek_local.environment import environment
+
+
+@pytest.fixture(scope="session")
+def app_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppWorld]:
+    store = worlds.seeded_store(DOCUMENTS)
+    with (
+        Emulator(store, api_key=API_KEY) as emulator,
+        environment(MIXPEEK_API_KEY=API_KEY, MIXPEEK_BASE_URL=emulator.base_url, MIXPEEK_NAMESPACE=NAMESPACE),
+        local_session(tmp_path_factory.mktemp("app-engine")) as session,
+    ):
+        built = worlds.build(session, store, emulator, say=lambda _line: None)
+        local = LocalBackend(session, defaults=built.defaults())
+        app = AppWorld(store, emulator, session, local, built)
+        for name in ("pause_mixpeek_target", "resume_mixpeek_target"):
+            local.handlers[name] = _recorder(app, name)
+        backend.install(lambda: local)
+        try:
+            yield app
+        finally:
+            backend.install(None)
+
+
+def _recorder(app: AppWorld, name: str) -> Any:
+    """A stand-in for a procedure the operate branch adds: records the call, returns a summary."""
+
+    def handler(_session: Any, *args: Any) -> dict[str, Any]:
+        app.calls.append((name, args))
+        return {"status": "PAUSED" if name.startswith("pause") else "RESUMED"}
+
+    return handler
