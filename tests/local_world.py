@@ -53,11 +53,16 @@ def never_sleeping(monkeypatch: pytest.MonkeyPatch, waits: list[float], **client
     return waits
 
 
+HELD_PORTS: list[socket.socket] = []
+
+
 def closed_port() -> int:
-    """A loopback port nothing listens on (bound once, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nothing listens on: bound and never listened on, and held so for the rest of the test run,
+    so no other server can take it while a test expects a refused connection."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    HELD_PORTS.append(sock)
+    return sock.getsockname()[1]
 
 
 def call(

@@ -10,12 +10,22 @@ from reliability.world import COLLECTION, TARGET
 
 from mixpeek_local import verify
 from mixpeek_local.emulator import Fault
-from mixpeek_local.soak.faults import Collection, CrashingSession, InjectedCrash, ListingChange, crash_point
+from mixpeek_local.soak.faults import (
+    LISTING_STEP,
+    Collection,
+    CrashingSession,
+    InjectedCrash,
+    ListingChange,
+    crash_point,
+)
+from mixpeek_local.soak.run import product_tables
 from mixpeek_snowflake.errors import MixpeekAPIError, MixpeekTransportError, PaginationLoopError
 from mixpeek_snowflake.mixpeek.retry import RetryPolicy
 
 POLICY = RetryPolicy()
 FULL = {"partitions": 1, "page_size": 10}
+READ_TIMEOUT = 1.5
+SLOW = 4.0
 
 TRANSIENT = [
     pytest.param(
@@ -68,9 +78,9 @@ def test_transient_faults_are_retried_and_the_target_matches_the_truth(ready, wa
 
 
 def test_read_timeout_is_retried(ready, waits, configure_client):
-    configure_client(timeout=(2.0, 0.3))
+    configure_client(timeout=(2.0, READ_TIMEOUT))
     ready.change_some()
-    ready.emulator.inject(Fault("delay", delay=0.9, times=2, after=1))
+    ready.emulator.inject(Fault("delay", delay=SLOW, times=2, after=1))
     summary = ready.sync("full", **FULL)
     assert waits == [1, 2] and summary["retries"] == 2
     ready.assert_matches_truth()
@@ -100,11 +110,12 @@ def test_faults_outlasting_the_retries_fail_cleanly_within_the_budget_then_the_n
 
 
 def test_read_timeouts_past_the_attempt_limit_fail_cleanly(ready, waits, configure_client):
-    configure_client(timeout=(2.0, 0.3), policy=RetryPolicy(max_attempts=3))
+    configure_client(timeout=(2.0, READ_TIMEOUT), policy=RetryPolicy(max_attempts=3))
     ready.change_some()
-    ready.emulator.inject(Fault("delay", delay=0.9, times=3, after=1))
+    ready.emulator.inject(Fault("delay", delay=SLOW, times=3, after=1))
     ready.fails_cleanly(lambda: ready.sync("full", **FULL), "Read timed out", MixpeekTransportError)
     assert waits == [1, 2]
+    configure_client()
     ready.converge()
 
 
@@ -135,7 +146,8 @@ def test_repeated_cursor_fails_cleanly_then_converges(ready):
 
 
 class ChangeBetweenPages:
-    """After the first listing page: add, update and delete documents both behind and ahead of the cursor."""
+    """After the first listing page: add, update and delete documents both behind and ahead of the cursor, a second
+    apart (changes during one listing fall within seconds, as the sync's overlap window assumes)."""
 
     def __init__(self, world):
         self.world = world
@@ -151,12 +163,13 @@ class ChangeBetweenPages:
         ids = [doc["document_id"] for doc in self.world.truth()]
         self.behind = [i for i in ids if i in listed][:2]
         self.ahead = [i for i in ids if i > max(listed)][-2:]
-        for document_id in (self.behind[0], self.ahead[0]):
-            store.update_document(COLLECTION, document_id, {"metadata": {"changed_mid_read": True}})
-        for document_id in (self.behind[1], self.ahead[1]):
-            store.delete_document(COLLECTION, document_id)
-        for document_id in ("doc_000000000000", "doc_zzzzzzzzzzzz"):
-            store.add_document(COLLECTION, {"document_id": document_id, "metadata": {"added_mid_read": True}})
+        with store.clock.steady(LISTING_STEP):
+            for document_id in (self.behind[0], self.ahead[0]):
+                store.update_document(COLLECTION, document_id, {"metadata": {"changed_mid_read": True}})
+            for document_id in (self.behind[1], self.ahead[1]):
+                store.delete_document(COLLECTION, document_id)
+            for document_id in ("doc_000000000000", "doc_zzzzzzzzzzzz"):
+                store.add_document(COLLECTION, {"document_id": document_id, "metadata": {"added_mid_read": True}})
 
 
 def test_listing_that_changes_between_pages_is_consistent_and_the_next_run_converges(ready):
@@ -203,7 +216,7 @@ CRASHES = [
 def test_a_statement_failing_at_each_step_rolls_back_then_the_next_run_converges(ready):
     ready.change_some()
     for point, mode in CRASHES:
-        crashing = CrashingSession(ready.session, crash_point(point, verify.tables_of(TARGET)), point)
+        crashing = CrashingSession(ready.session, crash_point(point, product_tables(TARGET)), point)
         sync = lambda: ready.sync(mode, session=crashing, partitions=2, page_size=10)  # noqa: B023, E731
         ready.fails_cleanly(sync, f"injected crash ({point})", InjectedCrash)
         assert crashing.fired, point
@@ -214,7 +227,9 @@ def test_connection_lost_mid_run_leaves_a_lease_the_next_run_takes_over_once_it_
     ready.change_some()
     tables = verify.tables_of(TARGET)
     target_before = verify.target_rows(ready.session)
-    lost = CrashingSession(ready.session, crash_point("before_merge", tables), "connection lost", lost=True)
+    lost = CrashingSession(
+        ready.session, crash_point("before_merge", product_tables(TARGET)), "connection lost", lost=True
+    )
     with pytest.raises(InjectedCrash):
         ready.sync("incremental", session=lost, partitions=2, page_size=10)
     assert verify.target_rows(ready.session) == target_before

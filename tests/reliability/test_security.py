@@ -21,10 +21,17 @@ from reliability.world import API_KEY, NAMESPACE, TARGET
 
 from mixpeek_local import verify
 from mixpeek_local.emulator import Fault, Store, seed_collection
-from mixpeek_local.soak.faults import CrashingSession, crash_point
+from mixpeek_local.soak.faults import CrashingSession, InjectedCrash, crash_point
+from mixpeek_local.soak.run import product_tables
 from mixpeek_snowflake import arguments
 from mixpeek_snowflake.arguments import base_url_option
-from mixpeek_snowflake.errors import InvalidArgument, MixpeekAPIError, redact_fragments
+from mixpeek_snowflake.errors import (
+    InvalidArgument,
+    MixpeekAPIError,
+    MixpeekTransportError,
+    PaginationLoopError,
+    redact_fragments,
+)
 from mixpeek_snowflake.snowflake.database import Database
 from mixpeek_snowflake.views.builder import ViewBuilder
 from mixpeek_snowflake.views.options import parse_view_request
@@ -107,37 +114,70 @@ def leak(text: str) -> str:
     return text[max(0, at - 100) : at + 100]
 
 
-def failure_paths(world, elsewhere: Elsewhere) -> Iterator[tuple[str, Any]]:
-    """Each failure path, armed in turn; yields its name and how to run it."""
+def failure_paths(world, elsewhere: Elsewhere) -> Iterator[tuple[str, Any, type[BaseException], str]]:
+    """Each failure path, armed in turn; yields its name, how to run it, and the error type and message it must
+    fail with."""
     echo = f"invalid API key {API_KEY}; also tried Bearer {API_KEY.upper()}"
+    listing = "POST /v1/collections/col_reliable001/documents/list"
     faults = {
-        "5xx until the retries run out": Fault("status", status=500, times=50, after=1),
-        "connection dropped until the retries run out": Fault("drop", times=50),
-        "invalid JSON until the retries run out": Fault("invalid_json", times=50, after=1),
-        "401 echoing the key": Fault("status", path_contains="/v1/collections/", status=401, message=echo),
-        "422 echoing the key": Fault("status", status=422, message=echo, after=1),
-        "redirect elsewhere": Fault("redirect", status=307, location=f"{elsewhere.url}/v1/steal?key={API_KEY}"),
-        "repeated cursor": Fault("repeat_cursor", after=1),
+        "5xx until the retries run out": (
+            Fault("status", status=500, times=50, after=1),
+            MixpeekAPIError,
+            rf"^Mixpeek API error 500 \w+ on {listing}: ",
+        ),
+        "connection dropped until the retries run out": (
+            Fault("drop", times=50),
+            MixpeekTransportError,
+            rf"^could not complete {listing} at 127\.0\.0\.1: ConnectionError: .*Remote end closed connection",
+        ),
+        "invalid JSON until the retries run out": (
+            Fault("invalid_json", times=50, after=1),
+            MixpeekTransportError,
+            rf"^Mixpeek answered 200 to {listing} with a body that is not valid JSON \(\d+ bytes, possibly truncated\)",
+        ),
+        "401 echoing the key": (
+            Fault("status", path_contains="/v1/collections/", status=401, message=echo),
+            MixpeekAPIError,
+            r"^Mixpeek API error 401 .*invalid API key \[redacted\]; also tried Bearer \[redacted\].*check the",
+        ),
+        "422 echoing the key": (
+            Fault("status", status=422, message=echo, after=1),
+            MixpeekAPIError,
+            rf"^Mixpeek API error 422 \w+ on {listing}: invalid API key \[redacted\]",
+        ),
+        "redirect elsewhere": (
+            Fault("redirect", status=307, location=f"{elsewhere.url}/v1/steal?key={API_KEY}"),
+            MixpeekAPIError,
+            rf"^Mixpeek API error 307 Redirect on {listing}: refused to follow a redirect to 127\.0\.0\.2, so the API",
+        ),
+        "repeated cursor": (Fault("repeat_cursor", after=1), PaginationLoopError, r"^Loop detected .*cursor"),
     }
-    for name, fault in faults.items():
+    for name, (fault, error, message) in faults.items():
         world.emulator.inject(fault)
-        yield name, lambda: world.sync("full", **FULL)
+        yield name, lambda: world.sync("full", **FULL), error, message
         world.emulator.clear_faults()
-    crashing = CrashingSession(world.session, crash_point("merge", verify.tables_of(TARGET)), "merge")
-    yield "statement failure", lambda: world.sync("full", session=crashing, **FULL)
+    crashing = CrashingSession(world.session, crash_point("merge", product_tables(TARGET)), "merge")
+    yield "statement failure", lambda: world.sync("full", session=crashing, **FULL), InjectedCrash, "merge"
     unreachable = f"http://127.0.0.1:{closed_port()}"
-    yield "API unreachable", lambda: world.sync("full", base_url=unreachable, **FULL)
+    yield (
+        "API unreachable",
+        lambda: world.sync("full", base_url=unreachable, **FULL),
+        MixpeekTransportError,
+        r"^could not complete GET /v1/collections/col_reliable001 at 127\.0\.0\.1: connection refused; is the Mixpeek",
+    )
 
 
 def test_the_key_appears_nowhere_on_success_or_any_failure(ready, every_log, elsewhere):
     texts = [json.dumps(ready.sync("full", partitions=3, page_size=10))]
     ready.change_some()
     errors = {}
-    for name, run in failure_paths(ready, elsewhere):
-        with pytest.raises(Exception) as caught:
+    for name, run, error, message in failure_paths(ready, elsewhere):
+        with pytest.raises(error, match=message) as caught:
             run()
+        assert type(caught.value) is error, name
         errors[name] = caught.value
         texts += error_texts(caught.value)
+    assert [errors[name].status for name in ("5xx until the retries run out", "401 echoing the key")] == [500, 401]
     texts.append(json.dumps(ready.sync("incremental", partitions=2, page_size=10)))
     texts += everything_written(ready, every_log)
     leaks = [

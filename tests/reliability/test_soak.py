@@ -54,6 +54,7 @@ def test_the_checks_catch_a_wrong_target(ready):
     assert sorted(verdict.problems) == sorted(
         [
             f"{ids[0]}: flagged deleted in the target",
+            f"{ids[0]}: deleted with DELETED_AT None",
             f"{ids[1]}: the target holds another version than Mixpeek",
             f"{ids[2]}: missing in the target",
             f"{ids[3]}: 2 rows",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from local_world import refresh_mixpeek_labels
-from reliability.world import TARGET
+from reliability.world import NAMESPACE, TARGET
 
 from mixpeek_local import verify
 from mixpeek_local.soak import operations
@@ -32,20 +32,22 @@ def test_the_filter_definition_is_what_the_soak_compares_with():
 
 def test_the_label_check_catches_a_missing_label_and_another_targets_row(ready):
     truth = ready.truth()
-    assert verify.compare_labels(ready.session, truth).ok
+    taxonomies = verify.taxonomy_truth(ready.store, NAMESPACE, truth)
+    assert set(taxonomies) and verify.compare_labels(ready.session, truth, taxonomies).ok
     labels = verify.tables_of(TARGET).labels.sql
     [first] = verify.label_rows(ready.session)[:1]
     sql = ready.session.sql
     sql(
-        f"DELETE FROM {labels} WHERE DOCUMENT_ID = ? AND TAXONOMY_ID = ? AND RANK = ?", params=list(first[:3])
+        f"DELETE FROM {labels} WHERE DOCUMENT_ID = ? AND TAXONOMY_ID = ? AND RANK = ?",
+        params=[first[0], first[2], first[7]],
     ).collect()
     copy = (
         f"INSERT INTO {labels} SELECT DOCUMENT_ID, COLLECTION_ID, TAXONOMY_ID, TAXONOMY_NAME, NODE_ID, 'Other', SCORE, "
         f"RANK, PATH, DOCUMENT_UPDATED_AT, LAST_RUN_ID, LAST_SYNCED_AT, TARGET_TABLE FROM {labels} LIMIT 1"
     )
     sql(copy).collect()
-    verdict = verify.compare_labels(ready.session, truth)
+    verdict = verify.compare_labels(ready.session, truth, taxonomies)
     assert any(p.startswith("label missing") and first[0] in p for p in verdict.problems)
     assert any(p.startswith("label not in Mixpeek") and "'Other'" in p for p in verdict.problems)
     refresh_mixpeek_labels(ready.session, ready.collection, TARGET)
-    assert verify.compare_labels(ready.session, truth).ok
+    assert verify.compare_labels(ready.session, truth, taxonomies).ok

@@ -44,10 +44,10 @@ class World:
         return self.store.documents(self.collection)
 
     def assert_matches_truth(self, served: list[dict[str, Any]] = ()) -> None:
-        """The target holds exactly the emulator's documents (and any `served` beside them) and flags every other
-        row deleted."""
+        """The target holds exactly the emulator's documents (and any `served` beside them), every column, and
+        flags every other row deleted; labels, taxonomy names, rejects and state agree with the emulator."""
         truth = [*self.truth(), *served]
-        verdict = verify.compare_with_truth(self.session, truth, self.target)
+        verdict = verify.compare_committed(self.session, truth, self.store, self.collection, NAMESPACE, self.target)
         assert verdict.ok, verdict.problems
         assert verdict.compared >= len(truth)
         self.converged = True

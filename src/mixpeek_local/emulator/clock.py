@@ -1,15 +1,19 @@
-"""A logical clock whose ISO-8601 timestamps sort lexically in time order and only move forward."""
+"""The emulator's clock: ISO-8601 timestamps that sort lexically in time order, only move forward, and fall as far
+apart as a real collection's changes do (seconds mostly, minutes often, hours now and then)."""
 
 from __future__ import annotations
 
+import random
 import threading
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-DEFAULT_START = "2026-01-05T09:00:00.000000Z"
 MIN_STEP = timedelta(milliseconds=1)
+START_AGE = timedelta(days=180)
+GAPS = ((0.6, 0.05, 120.0), (0.3, 120.0, 3600.0), (0.1, 3600.0, 6 * 3600.0))
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -23,20 +27,62 @@ def parse_timestamp(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-class LogicalClock:
-    """Hands out strictly increasing timestamps, at least one millisecond apart."""
+def default_start(now: datetime | None = None) -> str:
+    """Midnight UTC, START_AGE before now: the seeded history and the changes of any test or soak stay in the
+    machine clock's past (as a real collection's do), whatever the machine's date."""
+    moment = (now or datetime.now(UTC)) - START_AGE
+    return format_timestamp(moment.replace(hour=0, minute=0, second=0, microsecond=0))
 
-    def __init__(self, start: str = DEFAULT_START, lock: AbstractContextManager[Any] | None = None) -> None:
-        self._now = parse_timestamp(start)
+
+class Pace:
+    """The gap before each change: 60 % within two minutes, 30 % up to an hour, 10 % up to six hours (about 28
+    minutes on average), from a seeded stream so a run repeats. Most consecutive changes fall further apart than
+    the sync's 300 s overlap window."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self._rng = random.Random(seed)
+
+    def gap(self) -> timedelta:
+        """The time until the next change."""
+        roll, floor = self._rng.random(), 0.0
+        for share, low, high in GAPS:
+            floor += share
+            if roll < floor:
+                return timedelta(seconds=self._rng.uniform(low, high))
+        return timedelta(seconds=GAPS[-1][2])
+
+
+class LogicalClock:
+    """Hands out strictly increasing timestamps: each tick a Pace gap later, or a given step (at least 1 ms)."""
+
+    def __init__(
+        self, start: str | None = None, lock: AbstractContextManager[Any] | None = None, pace: Pace | None = None
+    ) -> None:
+        self._now = parse_timestamp(start or default_start())
         self._lock = lock or threading.RLock()
+        self._pace = pace or Pace()
+        self._step: timedelta | None = None
 
     def now(self) -> str:
         """The current time, without advancing."""
         with self._lock:
             return format_timestamp(self._now)
 
-    def tick(self, step: timedelta = MIN_STEP) -> str:
-        """Advance by `step` (never less than 1 ms) and return the new time."""
+    def tick(self, step: timedelta | None = None) -> str:
+        """Advance by `step` (never less than 1 ms), or by the pace's next gap, and return the new time."""
         with self._lock:
-            self._now += max(step, MIN_STEP)
+            gap = step if step is not None else self._step or self._pace.gap()
+            self._now += max(gap, MIN_STEP)
             return format_timestamp(self._now)
+
+    @contextmanager
+    def steady(self, step: timedelta) -> Iterator[None]:
+        """Within the block, every tick without a step advances by `step`: changes that happen during one listing,
+        seconds apart as in a real collection."""
+        with self._lock:
+            before, self._step = self._step, step
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._step = before

@@ -9,7 +9,7 @@ import threading
 import zlib
 from typing import Any
 
-from .clock import DEFAULT_START, LogicalClock
+from .clock import LogicalClock, Pace
 from .docpaths import deep_merge
 from .generator import CollectionContext, DocumentFactory
 
@@ -24,9 +24,9 @@ class Store:
     reference keeps a consistent snapshot.
     """
 
-    def __init__(self, start: str = DEFAULT_START) -> None:
+    def __init__(self, start: str | None = None, pace: Pace | None = None) -> None:
         self.lock = threading.RLock()
-        self.clock = LogicalClock(start, lock=self.lock)
+        self.clock = LogicalClock(start, lock=self.lock, pace=pace)
         self._namespaces: dict[str, str] = {}
         self._collections: dict[str, dict[str, Any]] = {}
         self._collection_namespace: dict[str, str] = {}
@@ -100,7 +100,7 @@ class Store:
         """Create a document (generated when None); emits document.created and returns a copy."""
         with self.lock:
             self._require(collection_id)
-            doc = self._generated(collection_id) if document is None else self._prepared(collection_id, document)
+            doc = self._generated(collection_id) if document is None else self._prepared(collection_id, document, False)
             stamp = self.clock.tick()
             doc = deep_merge(doc, {"searchable_at": stamp, "_internal": {"created_at": stamp, "updated_at": stamp}})
             self._store(collection_id, doc)
@@ -237,12 +237,13 @@ class Store:
             bisect.insort(self._ids[collection_id], document_id)
         self._docs[collection_id][document_id] = doc
 
-    def _prepared(self, collection_id: str, document: dict[str, Any]) -> dict[str, Any]:
+    def _prepared(self, collection_id: str, document: dict[str, Any], stamped: bool = True) -> dict[str, Any]:
+        """A copy of the document in the collection; with `stamped`, missing timestamps are the next tick."""
         doc = copy.deepcopy(document)
         doc.setdefault("document_id", self._factory(collection_id).new_document_id())
         doc["collection_id"] = collection_id
         internal = doc.setdefault("_internal", {})
-        if "created_at" not in internal or "updated_at" not in internal:
+        if stamped and ("created_at" not in internal or "updated_at" not in internal):
             stamp = self.clock.tick()
             internal.setdefault("created_at", stamp)
             internal.setdefault("updated_at", stamp)

@@ -9,6 +9,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 from mixpeek_local.emulator import Fault, Store
@@ -16,6 +17,7 @@ from mixpeek_snowflake.snowflake.identifiers import TableName, quote
 from mixpeek_snowflake.sync.statements import SyncTables
 
 READ_TIMEOUT = 0.75
+LISTING_STEP = timedelta(seconds=1)
 SLOW_REPLY = 1.0
 EXHAUSTING_WAIT = 30.0
 EXHAUSTING_TIMES = 200
@@ -152,7 +154,8 @@ class ListingChange:
             if self.fired or self.seen < self.at:
                 return
             self.fired = True
-            _, versions = self.collection.change(self.rng, self.changes)
+            with self.collection.store.clock.steady(LISTING_STEP):
+                _, versions = self.collection.change(self.rng, self.changes)
         for doc in versions:
             self.versions.setdefault(doc["document_id"], []).append(doc)
 

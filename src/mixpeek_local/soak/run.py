@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 from unittest import mock
 
@@ -35,6 +36,8 @@ from mixpeek_snowflake import procedures
 from mixpeek_snowflake.errors import MixpeekSnowflakeError
 from mixpeek_snowflake.mixpeek.client import MixpeekClient
 from mixpeek_snowflake.mixpeek.retry import RetryPolicy
+from mixpeek_snowflake.snowflake.identifiers import TableName
+from mixpeek_snowflake.sync.statements import SyncTables
 
 COLLECTION = "col_soak000001"
 SECOND_COLLECTION = "col_soak000002"
@@ -47,6 +50,12 @@ POLICY = RetryPolicy()
 NO_FAULT = Plan("none")
 
 
+def product_tables(target: str) -> SyncTables:
+    """The tables as the sync names them: where the soak's operations act and its crashes strike (the referee,
+    verify.py, names them from the README instead)."""
+    return SyncTables.beside(TableName.parse(target))
+
+
 @contextmanager
 def soak_client(waits: Waits, base_url: str) -> Iterator[None]:
     """The handler's environment, and a client that records retry waits and gives up reading quickly."""
@@ -54,6 +63,19 @@ def soak_client(waits: Waits, base_url: str) -> Iterator[None]:
     environment = {"MIXPEEK_API_KEY": API_KEY, "MIXPEEK_BASE_URL": base_url, "MIXPEEK_NAMESPACE": NAMESPACE}
     with mock.patch.dict(os.environ, environment), mock.patch.object(procedures, "MixpeekClient", factory):
         yield
+
+
+@dataclass(frozen=True)
+class Before:
+    """What the referee needs from before a run: the defined documents, every table, the run log, the target's
+    keys, the change feed and the watermark."""
+
+    docs: list[dict[str, Any]]
+    tables: verify.Snapshot
+    runs: dict[str, Any]
+    keys: dict[str, tuple[bool, str]]
+    feed: list[dict[str, Any]]
+    watermark: str | None
 
 
 class Soak:
@@ -68,7 +90,7 @@ class Soak:
         self.rng = random.Random(config.seed)
         self.report = SoakReport(config)
         self.waits = Waits()
-        self.operations = TargetOperations(session, verify.tables_of(TARGET))
+        self.operations = TargetOperations(session, product_tables(TARGET))
         self.second = Collection(emulator.store, SECOND_COLLECTION)
 
     def run(self, say: Callable[[str], None]) -> SoakReport:
@@ -92,8 +114,14 @@ class Soak:
         operation = self.operations.pick(self.rng) if number > 1 else None
         options = {"partitions": partitions, "page_size": page_size}
         options |= self.operations.perform(operation, self.rng)
-        before_docs = self._defined(self.collection.store.documents(COLLECTION))
-        before, runs_before = verify.snapshot(self.session, TARGET), verify.run_log(self.session, TARGET)
+        before = Before(
+            self._defined(self.collection.store.documents(COLLECTION)),
+            verify.snapshot(self.session, TARGET),
+            verify.run_log(self.session, TARGET),
+            verify.row_keys(self.session, TARGET),
+            self.collection.store.events(),
+            verify.watermark(self.session, COLLECTION, TARGET),
+        )
         error, met, change = self._call(plan, mode, options)
         met = met if met is not None else NO_FAULT
         if error is None:
@@ -104,9 +132,9 @@ class Soak:
         self.report.runs += 1
         try:
             if error is None:
-                outcome = self._succeeded(met, before_docs, change)
+                outcome = self._succeeded(met, before, change)
             else:
-                outcome = self._failed(met, error, before, runs_before)
+                outcome = self._failed(met, error, before.tables, before.runs)
         except Exception as exc:
             outcome = self._unusable(met, exc)
         self._check_retries(met, number)
@@ -130,8 +158,8 @@ class Soak:
             self._unexpected("the refused second collection changed the first target's tables")
         procedures.sync_mixpeek_collection(self.session, SECOND_COLLECTION, SECOND_TARGET, "incremental", None)
         truth = self.collection.store.documents(SECOND_COLLECTION)
-        verdict = verify.compare_with_truth(self.session, truth, SECOND_TARGET)
-        verdict.add(verify.compare_labels(self.session, truth, SECOND_TARGET))
+        store = self.collection.store
+        verdict = verify.compare_committed(self.session, truth, store, SECOND_COLLECTION, NAMESPACE, SECOND_TARGET)
         self.report.documents_compared += verdict.compared
         self.report.mismatches += len(verdict.problems)
         self.report.problems += [f"second collection: {p}" for p in verdict.problems]
@@ -162,7 +190,7 @@ class Soak:
         if plan.fault is not None:
             self.emulator.inject(plan.fault)
         if plan.crash is not None:
-            when = crash_point(plan.crash, verify.tables_of(TARGET))
+            when = crash_point(plan.crash, product_tables(TARGET))
             return CrashingSession(self.session, when, plan.label), None
         if plan.change_while_listing:
             change = ListingChange(self.collection, self.rng, at=self.rng.randint(1, 4), changes=self.rng.randint(1, 6))
@@ -170,13 +198,18 @@ class Soak:
             return self.session, change
         return self.session, None
 
-    def _succeeded(self, plan: Plan, before_docs: list[dict[str, Any]], change: ListingChange | None) -> str:
+    def _succeeded(self, plan: Plan, before: Before, change: ListingChange | None) -> str:
         after = self._defined(self.collection.store.documents(COLLECTION))
+        session, store = self.session, self.collection.store
         if change is not None:
-            verdict = verify.compare_during_change(self.session, before_docs, after, change.versions, TARGET)
+            verdict = verify.compare_during_change(session, before.docs, after, change.versions, TARGET)
+            verdict.add(verify.compare_labels_with_rows(session, store, NAMESPACE, TARGET))
+            verdict.add(verify.compare_state(session, COLLECTION, before.feed, NAMESPACE, TARGET, before.watermark))
         else:
-            verdict = verify.compare_with_truth(self.session, after, TARGET)
-            verdict.add(verify.compare_labels(self.session, after, TARGET))
+            verdict = verify.compare_committed(
+                session, after, store, COLLECTION, NAMESPACE, TARGET, before.feed, before.watermark
+            )
+        verdict.add(verify.compare_run(session, before.runs, before.keys, TARGET))
         self.report.succeeded += 1
         self.report.documents_compared += verdict.compared
         self.report.mismatches += len(verdict.problems)

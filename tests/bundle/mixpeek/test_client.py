@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from typing import Any
 
 import pytest
 import requests
+from local_world import closed_port
 
 from mixpeek_snowflake.errors import InvalidArgument, MixpeekAPIError, MixpeekTransportError
 from mixpeek_snowflake.mixpeek.client import DEFAULT_BASE_URL, ClientStats, MixpeekClient, normalize_base_url
@@ -244,17 +244,11 @@ def test_default_base_url() -> None:
     assert MixpeekClient("k").base_url == DEFAULT_BASE_URL == "https://api.mixpeek.com"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_unreachable_host_raises_transport_error_after_retries() -> None:
     waits: list[float] = []
     client = MixpeekClient(
         SECRET,
-        base_url=f"http://127.0.0.1:{free_port()}",
+        base_url=f"http://127.0.0.1:{closed_port()}",
         sleep=waits.append,
         policy=RetryPolicy(max_attempts=3),
     )
@@ -283,7 +277,7 @@ def test_api_key_never_appears_in_errors_reprs_or_logs(server: FakeServer, caplo
             with pytest.raises(MixpeekAPIError) as caught:
                 client.get_collection(str(status))
             texts += [str(caught.value), repr(caught.value), repr(vars(caught.value))]
-    unreachable = MixpeekClient(SECRET, base_url=f"http://127.0.0.1:{free_port()}", sleep=lambda s: None)
+    unreachable = MixpeekClient(SECRET, base_url=f"http://127.0.0.1:{closed_port()}", sleep=lambda s: None)
     with pytest.raises(MixpeekTransportError) as caught_transport:
         unreachable.get_collection("c")
     texts += [str(caught_transport.value), repr(caught_transport.value)]

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from mixpeek_snowflake.errors import InvalidArgument, MixpeekAPIError, PaginationLoopError
+from mixpeek_snowflake.mixpeek import listing
 from mixpeek_snowflake.mixpeek.listing import Page, iter_pages, iter_partitioned_pages
 
 
@@ -56,11 +57,19 @@ def wait_until(condition: Callable[[], bool], timeout: float = 3.0) -> None:
         time.sleep(0.005)
 
 
+WORKER_PREFIX = "mixpeek-list"
+
+
+def listing_threads() -> int:
+    """Worker threads of partitioned listings alive now (named by the listing, not every thread of the process)."""
+    return len([t for t in threading.enumerate() if t.name.startswith(WORKER_PREFIX)])
+
+
 @pytest.fixture
 def baseline_threads() -> Iterator[int]:
-    before = threading.active_count()
-    yield before
-    wait_until(lambda: threading.active_count() == before, timeout=2.0)
+    assert listing_threads() == 0
+    yield 0
+    wait_until(lambda: listing_threads() == 0, timeout=5.0)
 
 
 def test_iter_pages_follows_cursors_until_null() -> None:
@@ -146,16 +155,27 @@ def test_worker_error_propagates_to_the_caller(baseline_threads: int) -> None:
         list(iter_partitioned_pages(client, "c", {}, 4))  # type: ignore[arg-type]
 
 
-def test_worker_error_is_raised_promptly_not_after_queued_pages(baseline_threads: int) -> None:
-    def fail(partition: int, page: int) -> bool:
-        if partition == 1:
-            time.sleep(0.05)
-        return partition == 1
+def test_worker_error_is_raised_promptly_not_after_queued_pages(
+    baseline_threads: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded = threading.Event()
+    real_fail = listing._Handoff.fail
 
+    def fail_and_tell(handoff: Any, error: BaseException) -> None:
+        real_fail(handoff, error)
+        recorded.set()
+
+    first_taken = threading.Event()
+
+    def fail(partition: int, page: int) -> bool:
+        return partition == 1 and first_taken.wait(timeout=10)
+
+    monkeypatch.setattr(listing._Handoff, "fail", fail_and_tell)
     client = FakeClient(lambda partition: 1000, fail=fail)
     pages = iter_partitioned_pages(client, "c", {}, 2)  # type: ignore[arg-type]
     consumed = [next(pages)]
-    time.sleep(0.15)
+    first_taken.set()
+    assert recorded.wait(timeout=10)
     with pytest.raises(MixpeekAPIError):
         consumed.extend(pages)
     assert len(consumed) == 1
@@ -178,7 +198,7 @@ def test_early_break_stops_workers_and_leaves_no_threads(baseline_threads: int) 
     for count, _ in enumerate(iter_partitioned_pages(client, "c", {}, 16), start=1):  # type: ignore[arg-type]
         if count == 5:
             break
-    assert threading.active_count() == baseline_threads
+    assert listing_threads() == baseline_threads
     fetched = client.fetched
     time.sleep(0.05)
     assert client.fetched == fetched < 100
@@ -189,11 +209,11 @@ def test_caller_exception_and_close_also_stop_workers(baseline_threads: int) -> 
     with pytest.raises(RuntimeError):
         for _ in iter_partitioned_pages(client, "c", {}, 8):  # type: ignore[arg-type]
             raise RuntimeError("insert failed")
-    assert threading.active_count() == baseline_threads
+    assert listing_threads() == baseline_threads
     pages = iter_partitioned_pages(client, "c", {}, 8)  # type: ignore[arg-type]
     next(pages)
     pages.close()
-    assert threading.active_count() == baseline_threads
+    assert listing_threads() == baseline_threads
 
 
 def test_workers_block_when_the_consumer_is_slow(baseline_threads: int) -> None:

@@ -64,7 +64,9 @@ def test_the_fetch_stage_lists_every_document_in_each_shape(figures):
     assert f.memory_small.documents == CONFIG.baseline_documents
     assert f.one.pages == math.ceil(CONFIG.documents / CONFIG.page_size)
     assert len(f.many.runs) == CONFIG.partitions and f.many.requests == f.many.pages
-    assert f.memory_large.peak_bytes > 0 and f.one.runs[0].peak_bytes is None
+    small, large = f.memory_small.peak_bytes, f.memory_large.peak_bytes
+    assert small > CONFIG.page_size * 1024 and large > CONFIG.page_size * 1024 and large / small < 1.6, (small, large)
+    assert f.one.runs[0].peak_bytes is None
     assert f.conversion.documents == f.loads[0] == f.converted[0] == CONVERSION_REPEATS * CONFIG.baseline_documents
 
 
