@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,15 @@ from mixpeek_local.demo.run import NAMESPACE
 from mixpeek_local.emulator import Emulator
 from mixpeek_local.engine.server import local_session
 from mixpeek_local.environment import environment
+
+
+@pytest.fixture(autouse=True)
+def main_module_kept() -> Iterator[None]:
+    """Streamlit's script runner puts the app in sys.modules["__main__"] and leaves it there; a later test that
+    spawns processes (the local table functions, the bench's servers) would run the app in each child."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +48,7 @@ def app_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppWorld]:
 
 
 def _recorder(app: AppWorld, name: str) -> Any:
-    """A stand-in for a procedure the operate branch adds: records the call, returns a summary."""
+    """A recording stand-in for pause/resume, so a test sees which call a button made."""
 
     def handler(_session: Any, *args: Any) -> dict[str, Any]:
         app.calls.append((name, args))
