@@ -59,9 +59,10 @@ def mixpeek_environment(args: argparse.Namespace) -> Iterator[None]:
 def procedure_session(args: argparse.Namespace) -> Iterator[Any]:
     """The Mixpeek environment and a session on the local engine or the named account."""
     from mixpeek_local.engine.server import target_session
+    from mixpeek_local.engine.uninterrupted import UninterruptedSession
 
     with mixpeek_environment(args), target_session(args.local_dir, args.connection) as session:
-        yield session
+        yield session if args.connection else UninterruptedSession(session)
 
 
 def options(args: argparse.Namespace) -> dict[str, Any] | None:

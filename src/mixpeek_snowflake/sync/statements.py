@@ -35,6 +35,8 @@ RUN_COUNTERS = (
     "RETRIES",
 )
 
+ROWS_IN_ANSWER = "COUNT(*) OVER ()"
+
 
 CURRENT_CONTEXT = "SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()"
 WHO = "SELECT CURRENT_USER(), CURRENT_ROLE(), LAST_QUERY_ID()"
@@ -111,19 +113,23 @@ class SyncTables:
         return f"TABLE_SCHEMA = ? AND TABLE_NAME IN ({', '.join('?' for _ in self.specs())})"
 
     def schema_tables(self) -> str:
-        """Params: schema name, *names(). Each of the sync's tables or views there: name, type, creation time."""
+        """Params: schema name, *names(). Each of the sync's tables or views there: name, type, creation time, and
+        how many rows the answer has (a caller's ROWS_PER_RESULTSET may return fewer)."""
         tables = self._information_schema("TABLES")
-        return f"SELECT TABLE_NAME, TABLE_TYPE, CREATED FROM {tables} WHERE {self._own()}"
+        return f"SELECT TABLE_NAME, TABLE_TYPE, CREATED, {ROWS_IN_ANSWER} FROM {tables} WHERE {self._own()}"
 
     def schema_views(self) -> str:
         """Params: schema name, *names(). Each of them that is a view (TABLES lists views in Snowflake, not in every
         engine)."""
-        return f"SELECT TABLE_NAME FROM {self._information_schema('VIEWS')} WHERE {self._own()}"
+        return f"SELECT TABLE_NAME, {ROWS_IN_ANSWER} FROM {self._information_schema('VIEWS')} WHERE {self._own()}"
 
     def schema_columns(self) -> str:
-        """Params: schema name, *names(). One row per table: its name and the array of its column names."""
+        """Params: schema name, *names(). One row per table: its name, the array of its column names, the rows."""
         columns = self._information_schema("COLUMNS")
-        return f"SELECT TABLE_NAME, ARRAY_AGG(COLUMN_NAME) FROM {columns} WHERE {self._own()} GROUP BY TABLE_NAME"
+        return (
+            f"SELECT TABLE_NAME, ARRAY_AGG(COLUMN_NAME), {ROWS_IN_ANSWER} FROM {columns} WHERE {self._own()} "
+            "GROUP BY TABLE_NAME"
+        )
 
     def insert_run(self) -> str:
         """Params: run_id, collection, target, mode, dry_run, started_at, options JSON, user, role, query_id."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from mixpeek_snowflake.arguments import check_governed, check_new_target
-from mixpeek_snowflake.errors import InvalidArgument
+from mixpeek_snowflake.errors import InvalidArgument, MixpeekSnowflakeError
 from mixpeek_snowflake.snowflake.database import Database
 from mixpeek_snowflake.snowflake.identifiers import quote
 from mixpeek_snowflake.snowflake.tables import BOOKKEEPING, DOCUMENTS
@@ -73,17 +74,29 @@ def inspect_schema(db: Database, tables: SyncTables, *, for_write: bool = True) 
         )
     facts = SchemaFacts()
     params = [target.schema, *tables.names()]
-    for name, kind, created in db.rows(tables.schema_tables(), params):
+    for name, kind, created in _whole_answer(db, tables.schema_tables(), params):
         facts.kinds[name] = str(kind)
         facts.created[name] = _created_text(created)
-    for (name,) in db.rows(tables.schema_views(), params):
+    for (name,) in _whole_answer(db, tables.schema_views(), params):
         facts.kinds[name] = "VIEW"
-    for name, columns in db.rows(tables.schema_columns(), params):
+    for name, columns in _whole_answer(db, tables.schema_columns(), params):
         facts.columns[name] = set(json.loads(columns) if isinstance(columns, str) else columns or ())
     _refuse_foreign_target(facts, tables)
     if for_write:
         refuse_ungoverned(db, tables, facts)
     return facts
+
+
+def _whole_answer(db: Database, query: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a query whose last column counts its rows, without that column; refused when a caller's
+    ROWS_PER_RESULTSET cut the answer (a missing table or column would be taken for a table no sync made)."""
+    rows = db.rows(query, params)
+    if rows and len(rows) < int(rows[0][-1]):
+        raise MixpeekSnowflakeError(
+            f"the caller's ROWS_PER_RESULTSET returned {len(rows)} of the {rows[0][-1]} rows describing the target's "
+            "schema; CALL the procedure with ROWS_PER_RESULTSET = 0 (the default)"
+        )
+    return [row[:-1] for row in rows]
 
 
 def refuse_ungoverned(db: Database, tables: SyncTables, facts: SchemaFacts) -> None:

@@ -166,7 +166,7 @@ def test_add_refuses_a_configured_pair_and_change_merges_options(session: Any) -
 
 
 def test_under_the_strict_engine_with_autocommit_off_every_write_is_committed(session: Any, emulator: Emulator) -> None:
-    caller = Caller(autocommit=False, rows_per_resultset=1)
+    caller = Caller(autocommit=False, rows_per_resultset=100)
     strict.call(procedures.add_mixpeek_target, session, FIRST, "DOCS_A", {"schedule": "daily_full"}, caller=caller)
     strict.call(procedures.add_mixpeek_target, session, SECOND, "DOCS_B", None, caller=caller)
     strict.call(procedures.pause_mixpeek_target, session, SECOND, "DOCS_B", "later", caller=caller)

@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from bundle.sync.e2e.helpers import COLLECTION, assert_matches_truth, query
+from bundle.sync.e2e.helpers import COLLECTION, assert_matches_truth, query, snapshot
 from local_world import call
 
 from mixpeek_local.emulator import Store
 from mixpeek_local.engine.strict import Caller
 from mixpeek_snowflake import procedures
+from mixpeek_snowflake.errors import MixpeekSnowflakeError
 from mixpeek_snowflake.snowflake.database import InsideTransaction
 
 CALLERS = {
@@ -162,6 +163,16 @@ def test_a_tiny_rows_per_resultset_cannot_hide_the_sync_tables_from_the_next_run
     assert second["mode"] == "incremental", second["reason"]
     assert second["updated"] == 1
     assert_matches_truth(session, store)
+
+
+def test_a_cap_below_the_sync_tables_is_refused_by_name_and_changes_no_row(session, store: Store, emulator):
+    _sync(session, Caller(), "full")
+    store.update_document(COLLECTION, store.documents(COLLECTION)[0]["document_id"], {"metadata": {"price": 2.5}})
+    tables = ("MIXPEEK_DOCUMENTS", "MIXPEEK_SYNC_STATE", "MIXPEEK_SYNC_RUNS", "MIXPEEK_SYNC_STAGE")
+    before = {table: snapshot(session, table) for table in tables}
+    with pytest.raises(MixpeekSnowflakeError, match=r"ROWS_PER_RESULTSET returned 2 of the \d+ rows"):
+        _sync(session, Caller(rows_per_resultset=2), "incremental")
+    assert {table: snapshot(session, table) for table in tables} == before
 
 
 def test_a_dry_run_counts_every_target_row_under_a_tiny_rows_per_resultset(session, store: Store, emulator):
