@@ -26,11 +26,13 @@ EMULATOR_ARGS ?=
 emulator: $(STAMP)
 	$(BIN)/mixpeek-snowflake emulator $(EMULATOR_ARGS)
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), one test file per worker at a time.
+TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/ruff check src tests tools
 	$(BIN)/ruff format --check src tests tools
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tools
