@@ -154,7 +154,7 @@ def _check_mapped(mapped: tuple[MappedColumn, ...]) -> None:
 
 def _select(from_sql: str, key: SourceColumn, mapped: tuple[MappedColumn, ...]) -> str:
     names = ", ".join(quote(c.name) for c in (key, *(m.column for m in mapped)))
-    return f"SELECT {names} FROM {from_sql} ORDER BY {quote(key.name)}"
+    return f"SELECT {names}, COUNT(*) OVER () FROM {from_sql} ORDER BY {quote(key.name)}"
 
 
 def _mapping_id(key_field: str, mapped: tuple[MappedColumn, ...]) -> str:
@@ -254,7 +254,21 @@ def source_error(exc: BaseException, display: str) -> MixpeekSnowflakeError:
 
 
 def read_rows(session: Any, sql: str, display: str) -> Iterator[tuple[Any, ...]]:
-    """The rows of a query; an error while reading is raised as source_error, with no chain back to the original."""
+    """The rows of a query whose last column counts them, without it; an error while reading is raised as
+    source_error, with no chain back to the original, and a caller's ROWS_PER_RESULTSET that cut the answer is refused
+    after the last row."""
+    read, total = 0, 0
+    for row in _raw_rows(session, sql, display):
+        read, total = read + 1, int(row[-1])
+        yield row[:-1]
+    if read < total:
+        raise MixpeekSnowflakeError(
+            f"source {display}: the caller's ROWS_PER_RESULTSET returned {read} of its {total} rows; "
+            "CALL with ROWS_PER_RESULTSET = 0 (the default)"
+        )
+
+
+def _raw_rows(session: Any, sql: str, display: str) -> Iterator[tuple[Any, ...]]:
     failure: MixpeekSnowflakeError | None = None
     try:
         rows = iter(session.sql(sql).to_local_iterator())

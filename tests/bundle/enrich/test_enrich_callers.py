@@ -1,8 +1,8 @@
 """enrich_mixpeek_documents as Snowflake CALLs it for callers whose session differs from the default.
 
 Through the strict engine (local_world.call): AUTOCOMMIT off, a DD/MM/YYYY TIMESTAMP_INPUT_FORMAT and a
-ROWS_PER_RESULTSET of 100 each push every row and keep the state; a CALL inside the caller's transaction is refused
-before any table, request or write.
+ROWS_PER_RESULTSET of 100 each push every row and keep the state; a CALL inside the caller's transaction, or a
+source the caller's ROWS_PER_RESULTSET cuts, is refused before any request or write.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from local_world import call
 
 from mixpeek_local.engine.strict import Caller
 from mixpeek_snowflake import procedures
+from mixpeek_snowflake.errors import MixpeekSnowflakeError
 from mixpeek_snowflake.snowflake.database import InsideTransaction
 
 COLLECTION = "col_loop000001"
@@ -46,3 +47,16 @@ def test_a_call_inside_the_callers_transaction_is_refused_before_anything(sessio
         _enrich(session, Caller(in_transaction=True))
     assert emulator.request_count() == before
     assert not [t for t in rows_of("SHOW TABLES") if t["name"].startswith("MIXPEEK_ENRICH")]
+
+
+def test_a_source_cut_by_the_callers_rows_per_resultset_is_refused_before_any_push(
+    session, emulator, store, load, rows_of, doc_ids
+):
+    rows = [{"DOC_ID": d, "TIER": "gold", "SEEN": "2026-01-02 03:04:05"} for d in doc_ids[:5]]
+    load("T", COLUMNS, rows)
+    before = emulator.request_count()
+    with pytest.raises(MixpeekSnowflakeError, match="ROWS_PER_RESULTSET returned 3 of its 5 rows"):
+        _enrich(session, Caller(rows_per_resultset=3))
+    assert emulator.request_count() == before
+    assert "sf_tier" not in store.get_document(COLLECTION, doc_ids[0])["metadata"]
+    assert not [t for t in rows_of("SHOW TABLES") if t["name"] == "MIXPEEK_ENRICH_STATE"]
