@@ -78,10 +78,11 @@ def _remove_fakesnow_bucket() -> None:
         _remove_fakesnow_bucket.registered = True  # type: ignore[attr-defined]
 
 
-def _free_port(host: str) -> int:
-    with contextlib.closing(socket.socket(type=socket.SOCK_STREAM)) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+def _bound_socket(host: str) -> socket.socket:
+    """A socket bound to a free port and kept open for the server, so no other process can take the port first."""
+    sock = socket.socket(type=socket.SOCK_STREAM)
+    sock.bind((host, 0))
+    return sock
 
 
 @contextmanager
@@ -105,14 +106,16 @@ def local_server(local_dir: Path | None = None, host: str = "127.0.0.1") -> Iter
     if local_dir is not None:
         local_dir.mkdir(parents=True, exist_ok=True)
         params["FAKESNOW_DB_PATH"] = str(local_dir.resolve())
-    port = _free_port(host)
+    sock = _bound_socket(host)
+    port = sock.getsockname()[1]
     config = uvicorn.Config(app, host=host, port=port, log_level="error", log_config=None)
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="fakesnow server", daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="fakesnow server", daemon=True)
     thread.start()
     while thread.is_alive() and not server.started:
         time.sleep(0.02)
     if not server.started:
+        sock.close()
         raise RuntimeError("the local Snowflake engine (fakesnow) did not start")
     try:
         yield {
@@ -128,6 +131,7 @@ def local_server(local_dir: Path | None = None, host: str = "127.0.0.1") -> Iter
     finally:
         server.should_exit = True
         thread.join()
+        sock.close()
         if local_dir is not None:
             _release(local_dir.resolve())
 
