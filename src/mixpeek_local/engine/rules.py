@@ -128,11 +128,13 @@ def check_size(text: str, params: Sequence[Any] | None) -> None:
         )
 
 
-def _call_arguments(text: str, start: int) -> list[str]:
+def call_arguments(text: str, start: int) -> tuple[list[str], int | None]:
+    """The top-level arguments of the call whose '(' is at start, and the index after its ')' (None: unbalanced)."""
     depth = 0
     current: list[str] = []
     arguments: list[str] = []
-    for char in text[start:]:
+    for index in range(start, len(text)):
+        char = text[index]
         if char == "(":
             depth += 1
             if depth == 1:
@@ -140,13 +142,13 @@ def _call_arguments(text: str, start: int) -> list[str]:
         elif char == ")":
             depth -= 1
             if depth == 0:
-                break
+                return [*arguments, "".join(current).strip()], index + 1
         elif char == "," and depth == 1:
             arguments.append("".join(current).strip())
             current = []
             continue
         current.append(char)
-    return [*arguments, "".join(current).strip()]
+    return [*arguments, "".join(current).strip()], None
 
 
 def bare_text_conversions(text: str) -> list[str]:
@@ -154,7 +156,7 @@ def bare_text_conversions(text: str) -> list[str]:
     code = code_only(text)
     found = [m.group(0) for m in _TEXT_CAST.finditer(code)]
     for match in _CONVERSION.finditer(code):
-        arguments = _call_arguments(code, match.end() - 1)
+        arguments, _ = call_arguments(code, match.end() - 1)
         if len(arguments) == 1 and _TEXT_ARGUMENT.match(arguments[0]):
             found.append(f"{match.group(0)}{arguments[0]})")
     return found

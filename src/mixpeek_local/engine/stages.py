@@ -24,6 +24,8 @@ from urllib.parse import quote, unquote, urlsplit
 from snowflake.snowpark import Row
 from snowflake.snowpark.exceptions import SnowparkSQLException
 
+from mixpeek_local.engine import rules
+
 HOST = "127.0.0.1"
 DEFAULT_EXPIRY = 3600
 MAX_EXPIRY = 604_800
@@ -78,25 +80,10 @@ def _literal(text: str) -> str:
 
 def _arguments(text: str, start: int) -> tuple[list[str], int]:
     """The top-level arguments of the call whose '(' is at start, and the index after its ')'."""
-    depth = 0
-    current: list[str] = []
-    found: list[str] = []
-    for index in range(start, len(text)):
-        char = text[index]
-        if char == "(":
-            depth += 1
-            if depth == 1:
-                continue
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return [*found, "".join(current).strip()], index + 1
-        elif char == "," and depth == 1:
-            found.append("".join(current).strip())
-            current = []
-            continue
-        current.append(char)
-    raise SnowparkSQLException("SQL compilation error: unbalanced parentheses in GET_PRESIGNED_URL")
+    arguments, end = rules.call_arguments(text, start)
+    if end is None:
+        raise SnowparkSQLException("SQL compilation error: unbalanced parentheses in GET_PRESIGNED_URL")
+    return arguments, end
 
 
 def scan(folder: Path) -> list[Entry]:
