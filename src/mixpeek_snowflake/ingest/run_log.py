@@ -8,7 +8,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from mixpeek_snowflake.ingest.requests import scrub
-from mixpeek_snowflake.ingest.statements import WHO, WHO_WITHOUT_QUERY_ID
 
 if TYPE_CHECKING:
     from mixpeek_snowflake.ingest.engine import Ingestion
@@ -23,18 +22,12 @@ class RunLog:
     def __init__(self, run: Ingestion) -> None:
         self.run = run
 
-    def _who(self) -> tuple[Any, ...]:
-        try:
-            return self.run.db.first(WHO) or (None, None, None)
-        except Exception:
-            return self.run.db.first(WHO_WITHOUT_QUERY_ID) or (None, None, None)
-
     def start(self) -> None:
         """Insert the RUNNING row."""
         run, request = self.run, self.run.request
         params = [run.run_id, request.options.collection, request.options.dry_run, run.now_text()]
         params += [json.dumps(request.given, sort_keys=True), json.dumps(run.definition(), sort_keys=True)]
-        params += [run.tables.stage.display, request.bucket_id, *self._who()]
+        params += [run.tables.stage.display, request.bucket_id, *self.run.db.who()]
         run.write(run.tables.insert_run(), params)
 
     def _finish(self, summary: dict[str, Any]) -> None:

@@ -11,8 +11,6 @@ from mixpeek_snowflake.snowflake.timestamps import BOUND_TIMESTAMP as AT
 from mixpeek_snowflake.snowflake.timestamps import to_timestamp_ntz
 
 CURRENT_CONTEXT = "SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()"
-WHO = "SELECT CURRENT_USER(), CURRENT_ROLE(), LAST_QUERY_ID()"
-WHO_WITHOUT_QUERY_ID = "SELECT CURRENT_USER(), CURRENT_ROLE(), NULL"
 PAGE_ROWS = 1000
 LATERAL_ROWS = "(SELECT PARSE_JSON(?) AS J) j, LATERAL FLATTEN(INPUT => j.J) f"
 RUN_COUNTERS = (

@@ -11,6 +11,8 @@ from typing import Any, Protocol
 from mixpeek_snowflake.errors import MixpeekSnowflakeError
 
 log = logging.getLogger("mixpeek_snowflake.database")
+WHO = "SELECT CURRENT_USER(), CURRENT_ROLE(), LAST_QUERY_ID()"
+WHO_WITHOUT_QUERY_ID = "SELECT CURRENT_USER(), CURRENT_ROLE(), NULL"
 CURRENT_TRANSACTION = "SELECT CURRENT_TRANSACTION()"
 TRANSACTIONS_URL = "https://docs.snowflake.com/en/sql-reference/transactions"
 _DML = re.compile(r"^\s*(INSERT|UPDATE|DELETE|MERGE|TRUNCATE)\b", re.IGNORECASE)
@@ -60,6 +62,14 @@ class Database:
         """The first number a statement reports: rows affected by DML, or a COUNT(*)."""
         row = self.first(query, params)
         return int(row[0]) if row and row[0] is not None else 0
+
+    def who(self) -> tuple[Any, ...]:
+        """CURRENT_USER(), CURRENT_ROLE() and LAST_QUERY_ID() for a run row; the query id is NULL where the engine
+        lacks it."""
+        try:
+            return self.first(WHO) or (None, None, None)
+        except Exception:
+            return self.first(WHO_WITHOUT_QUERY_ID) or (None, None, None)
 
     def commit(self) -> None:
         """Land the writes made since the last commit (the caller's AUTOCOMMIT may be off); none pending: no-op."""

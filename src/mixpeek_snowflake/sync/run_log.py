@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from mixpeek_snowflake.errors import truncate
 from mixpeek_snowflake.snowflake.operation_log import committed
 from mixpeek_snowflake.snowflake.timestamps import format_timestamp
-from mixpeek_snowflake.sync.statements import WHO, WHO_WITHOUT_QUERY_ID
 
 if TYPE_CHECKING:
     from mixpeek_snowflake.sync.engine import Sync
@@ -32,18 +31,11 @@ class RunLog:
         self.run = run
         self._progress_at = time.monotonic()
 
-    def _who(self) -> tuple[Any, ...]:
-        """CURRENT_USER(), CURRENT_ROLE() and LAST_QUERY_ID(); the query id is NULL where the engine lacks it."""
-        try:
-            return self.run.db.first(WHO) or (None, None, None)
-        except Exception:
-            return self.run.db.first(WHO_WITHOUT_QUERY_ID) or (None, None, None)
-
     def start(self) -> None:
         """Insert the RUNNING row."""
         run, request = self.run, self.run.request
         params = [run.run_id, request.collection, run.tables.target.display, request.mode, run.dry_run]
-        params += [run._now_text(), json.dumps(request.given, sort_keys=True), *self._who()]
+        params += [run._now_text(), json.dumps(request.given, sort_keys=True), *self.run.db.who()]
         run.db.rows(run.tables.insert_run(), params)
         run.db.commit()
 
