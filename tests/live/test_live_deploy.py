@@ -1,4 +1,4 @@
-"""Against a real account: deploy, rerun the deploy, sync as the operator, read as the reader, run a task, undeploy."""
+"""Against a real account: deploy, rerun the deploy, sync as the operator, read as the reader, run the scheduler."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 
 import pytest
 from live.deployment import Deployment
+from project.sqlfiles import project_env
 
 from mixpeek_snowflake.search import retrieval as search
 
@@ -102,20 +103,6 @@ def test_views_the_operator_creates_are_readable_by_the_reader(deployment: Deplo
     assert seen == _live_documents(deployment)
 
 
-def test_an_enrichment_dry_run_reads_as_the_owner_and_pushes_nothing(deployment: Deployment) -> None:
-    source = f"SELECT DOCUMENT_ID, MODALITY AS LIVE_TEST_KIND FROM {_table(deployment, 'MIXPEEK_DOCUMENTS')}"
-    schema = f"'{deployment.env['database']}.{deployment.env['schema']}'"
-    options = _options(deployment, dry_run="TRUE", state_schema=schema)
-    arguments = f"'{deployment.collection}', '{source}', 'DOCUMENT_ID', {options}"
-    summary = _run(deployment, "enrich_mixpeek_documents", arguments)
-    assert summary["status"] == "SUCCEEDED" and summary["dry_run"] is True, summary
-    assert summary["rows_read"] > 0 and summary["sent"] == 0, summary
-    for table in ("MIXPEEK_ENRICH_STATE", "MIXPEEK_ENRICH_FAILURES"):
-        deployment.sql(f"SELECT COUNT(*) AS N FROM {_table(deployment, table)}", "operator_role")
-        with pytest.raises(RuntimeError):
-            deployment.sql(f"SELECT COUNT(*) AS N FROM {_table(deployment, table)}", "reader_role")
-
-
 def test_the_sensitive_reader_searches_a_retriever(deployment: Deployment) -> None:
     retriever = os.environ.get("MIXPEEK_LIVE_RETRIEVER")
     if not retriever:
@@ -129,14 +116,15 @@ def test_the_sensitive_reader_searches_a_retriever(deployment: Deployment) -> No
     assert all(tuple(row) == search.COLUMNS for row in rows)
 
 
-def test_tasks_start_suspended_and_the_operator_can_run_one(deployment: Deployment) -> None:
+def test_the_scheduler_task_starts_suspended_and_the_operator_can_run_it(deployment: Deployment) -> None:
     schema = f"{deployment.env['database']}.{deployment.env['schema']}"
+    task = project_env(deployment.env)["scheduler_task"]
     tasks = deployment.sql(f"SHOW TASKS IN SCHEMA {schema}", "operator_role")
-    assert {t["state"] for t in tasks} == {"suspended"} and len(tasks) == 2
-    deployment.sql(f"EXECUTE TASK {_table(deployment, 'MIXPEEK_SYNC_INCREMENTAL')}", "operator_role")
+    assert [(t["name"], t["state"]) for t in tasks] == [(task, "suspended")]
+    deployment.sql(f"EXECUTE TASK {_table(deployment, task)}", "operator_role")
     history = (
         f"SELECT STATE FROM TABLE({deployment.env['database']}.INFORMATION_SCHEMA.TASK_HISTORY("
-        f"TASK_NAME => 'MIXPEEK_SYNC_INCREMENTAL')) ORDER BY SCHEDULED_TIME DESC LIMIT 1"
+        f"TASK_NAME => '{task}')) ORDER BY SCHEDULED_TIME DESC LIMIT 1"
     )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
