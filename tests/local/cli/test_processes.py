@@ -1,4 +1,4 @@
-"""The CLI as a real process: a refused connection within seconds, one-line local dir errors, no leaked temp dirs."""
+"""The CLI as a real process: a refused connection fails in seconds, one-line local dir errors, no leaked temp dirs."""
 
 from __future__ import annotations
 
@@ -12,9 +12,12 @@ from local.cli.cli_world import COLLECTION, KEY, process_env, run_process
 from local_world import closed_port
 
 
-def test_connection_refused_fails_within_ten_seconds_naming_the_url(tmp_path: Path) -> None:
+def test_connection_refused_fails_within_seconds_of_a_plain_query_naming_the_url(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{closed_port()}"
     env = process_env({"MIXPEEK_API_KEY": KEY, "MIXPEEK_BASE_URL": url})
+    started = time.monotonic()
+    assert run_process(["sql", "SELECT 1", "--local-dir", str(tmp_path / "plain")], env).returncode == 0
+    plain = time.monotonic() - started
     started = time.monotonic()
     done = run_process(["sync", COLLECTION, "--local-dir", str(tmp_path / "local")], env)
     elapsed = time.monotonic() - started
@@ -24,7 +27,8 @@ def test_connection_refused_fails_within_ten_seconds_naming_the_url(tmp_path: Pa
         f"error: could not complete GET /v1/collections/{COLLECTION} at 127.0.0.1: connection refused"
     )
     assert f"is the Mixpeek API running at {url}?" in line and "MIXPEEK_BASE_URL" in line
-    assert elapsed < 10
+    # Three quick attempts (1 s + 2 s of waits) beyond what starting the CLI costs, not the full retry schedule.
+    assert elapsed - plain < 8, (elapsed, plain)
 
 
 def test_no_fakesnow_bucket_is_left_in_the_temporary_folder(tmp_path: Path) -> None:
