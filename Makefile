@@ -186,3 +186,10 @@ app: $(STAMP)
 # Debian's Chromium for the app's browser test (tests/app/test_browser.py skips without one); needs root, as CI has.
 app-browser:
 	command -v chromium >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium)
+
+# make test first gets the app's browser test (tests/app/test_browser.py) its Chromium: Debian's chromium is installed
+# when none is found, this is root and apt-get exists (as in CI); otherwise one line says why that test will skip.
+.PHONY: test-browser
+test: test-browser
+test-browser: $(STAMP)
+	@PYTHONPATH=tests $(BIN)/python -m app.browser

@@ -32,3 +32,9 @@ GRANT CREATE SECRET, CREATE NETWORK RULE ON SCHEMA <% ctx.env.database %>.<% ctx
 GRANT USAGE ON WAREHOUSE <% ctx.env.warehouse %> TO ROLE <% ctx.env.owner_role %>;
 GRANT USAGE ON WAREHOUSE <% ctx.env.warehouse %> TO ROLE <% ctx.env.operator_role %>;
 GRANT USAGE ON WAREHOUSE <% ctx.env.warehouse %> TO ROLE <% ctx.env.reader_role %>;
+
+-- The Streamlit app (docs/app.md) is deployed with the reader role and runs with its owner's rights, so it shows a
+-- reader's view: no operator buttons, no search. `snow streamlit deploy` then needs CREATE STREAMLIT on the schema
+-- and, as the reader already has, USAGE on the database, schema and warehouse. The app's files go to the stage the
+-- app object carries, so no CREATE STAGE. The sensitive-reader role inherits it and can deploy a copy with Search.
+GRANT CREATE STREAMLIT ON SCHEMA <% ctx.env.database %>.<% ctx.env.schema %> TO ROLE <% ctx.env.reader_role %>;

@@ -8,6 +8,8 @@ import streamlit as st
 
 from mixpeek_app import config, documents, queries, ui
 
+# The last action's (name, result), shown once on the page the action reran.
+DONE = "targets_done"
 TABLE_COLUMNS = (
     "COLLECTION_ID",
     "TARGET_TABLE",
@@ -72,6 +74,12 @@ def details(page: ui.Page, target: dict[str, Any]) -> None:
 def operations(page: ui.Page, target: dict[str, Any]) -> None:
     """Run a sync now, pause or resume: the operator role only, through the bundle's procedures."""
     st.subheader("Operate")
+    done = st.session_state.pop(DONE, None)
+    if done:
+        action, result = done
+        st.success(f"{action}: {outcome(result)}")
+        if isinstance(result, dict):
+            st.json(result, expanded=False)
     collection, table = target["COLLECTION_ID"], target["TARGET_TABLE"]
     mode = st.selectbox("Mode", config.SYNC_MODES, key="sync_mode")
     if st.button("Run sync now", key="run_sync"):
@@ -86,15 +94,26 @@ def operations(page: ui.Page, target: dict[str, Any]) -> None:
 
 
 def act(page: ui.Page, action: str, procedure: str, args: list[Any]) -> None:
+    """Call the procedure; on success rerun the page, so the health, the runs and the buttons are read anew, and say
+    there what the procedure returned. A failure is shown where the button is."""
     try:
         result = page.backend.call(procedure, args)
     except Exception as exc:
         ui.failure(action, exc)
         return
-    status = result.get("status") if isinstance(result, dict) else None
-    st.success(f"{action}: {status or 'done'}")
-    if isinstance(result, dict):
-        st.json(result, expanded=False)
+    st.session_state[DONE] = (action, result)
+    st.rerun()
+
+
+def outcome(result: Any) -> str:
+    """What a procedure's result says: a run's status, or whether the target it returns is enabled or paused."""
+    if not isinstance(result, dict):
+        return "done"
+    if result.get("status"):
+        return str(result["status"])
+    if "enabled" in result:
+        return "enabled" if result["enabled"] else f"paused ({result.get('paused_reason')})"
+    return "done"
 
 
 def _lag_since_success(row: dict[str, Any]) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,6 @@ class AppWorld:
     session: Any
     local: LocalBackend
     world: worlds.World
-    calls: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
 
     def hold(self, audience: str) -> None:
         """The session holds exactly the roles of the audience (operator, searcher or reader)."""

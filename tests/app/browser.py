@@ -1,4 +1,8 @@
-"""Headless Chromium over the DevTools protocol (websocket-client only): open a page, read it, screenshot it."""
+"""Headless Chromium over the DevTools protocol (websocket-client only): open a page, read it, screenshot it.
+
+Run as `python -m app.browser` (make test does, before pytest): installs Debian's chromium when none is found, this is
+root and apt-get exists, as in CI; otherwise prints why the browser test will skip.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,11 @@ from typing import Any
 import requests
 import websocket
 
+DEBIAN_PACKAGE = "chromium"
+APT_COMMANDS = (
+    ("apt-get", "update", "-qq"),
+    ("apt-get", "install", "-y", "-qq", "--no-install-recommends", DEBIAN_PACKAGE),
+)
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 # The flags this machine's closed network needs (no background connections) and a root user needs (no sandbox).
 FLAGS = (
@@ -50,6 +59,43 @@ def find_chromium() -> str | None:
     if given:
         return given if Path(given).exists() else None
     return next((path for name in CANDIDATES if (path := shutil.which(name))), None)
+
+
+def install_chromium() -> float:
+    """Debian's chromium through apt-get, non-interactive and quiet; the seconds it took. Exits with apt's output
+    when apt-get fails: a machine that could install it and did not must not pass with the browser test skipped."""
+    started = time.monotonic()
+    for command in APT_COMMANDS:
+        done = subprocess.run(
+            command,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode:
+            output = (done.stdout + done.stderr).strip().splitlines()[-20:]
+            raise SystemExit("\n".join([f"{' '.join(command)} failed with exit code {done.returncode}:", *output]))
+    return time.monotonic() - started
+
+
+def ensure_chromium(install: Callable[[], float] = install_chromium) -> str:
+    """Make sure the browser test finds a Chromium, installing Debian's when it can; one line saying what happened."""
+    found = find_chromium()
+    if found:
+        return f"Browser test: Chromium at {found}."
+    given = os.environ.get("CHROMIUM")
+    if given:
+        return f"Browser test will skip: CHROMIUM={given} does not exist."
+    if os.geteuid() != 0:
+        return "Browser test will skip: no Chromium on PATH, and only root may apt-get install Debian's chromium."
+    if shutil.which("apt-get") is None:
+        return "Browser test will skip: no Chromium on PATH and no apt-get to install one (set CHROMIUM to a browser)."
+    seconds = install()
+    found = find_chromium()
+    if found is None:
+        raise SystemExit(f"apt-get installed {DEBIAN_PACKAGE}, but no Chromium is on PATH: {', '.join(CANDIDATES)}")
+    return f"Browser test: installed Debian's {DEBIAN_PACKAGE} in {seconds:.0f} s, at {found}."
 
 
 class Tab:
@@ -139,3 +185,7 @@ def chromium(executable: str, profile: Path) -> Iterator[Tab]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+if __name__ == "__main__":
+    print(ensure_chromium())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from app.app_world import API_KEY, DOCUMENTS, AppWorld
@@ -38,20 +37,8 @@ def app_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppWorld]:
         built = worlds.build(session, store, emulator, say=lambda _line: None)
         local = LocalBackend(session, defaults=built.defaults())
         app = AppWorld(store, emulator, session, local, built)
-        for name in ("pause_mixpeek_target", "resume_mixpeek_target"):
-            local.handlers[name] = _recorder(app, name)
         backend.install(lambda: local)
         try:
             yield app
         finally:
             backend.install(None)
-
-
-def _recorder(app: AppWorld, name: str) -> Any:
-    """A recording stand-in for pause/resume, so a test sees which call a button made."""
-
-    def handler(_session: Any, *args: Any) -> dict[str, Any]:
-        app.calls.append((name, args))
-        return {"status": "PAUSED" if name.startswith("pause") else "RESUMED"}
-
-    return handler

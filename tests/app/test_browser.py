@@ -6,13 +6,16 @@ import asyncio
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 from app.app_world import MAIN, AppWorld
 from app.browser import chromium, find_chromium
 
+from mixpeek_app import backend, queries
 from mixpeek_app.local.launcher import streamlit_options
 
 PAGES = {"targets": "Targets", "labels": "Labels", "search": "Search", "enrich": "Enrich"}
@@ -65,6 +68,16 @@ def served(executable: str, app_world: AppWorld) -> Iterator[str]:
         Runtime._instance = None
 
 
+def problems(state: dict[str, Any], title: str) -> list[str]:
+    """What is wrong with a settled page: a Streamlit exception, a dialog, another title, another navigation."""
+    found = [f"exception: {text}" for text in state["exceptions"]] + [f"dialog: {text}" for text in state["dialogs"]]
+    if state["title"] != title:
+        found.append(f"title {state['title']!r}, not {title!r}")
+    if state["navigation"] != list(PAGES.values()):
+        found.append(f"navigation {state['navigation']}")
+    return found
+
+
 def test_every_page_loads_in_chromium_without_an_exception(executable: str, served: str, tmp_path: Path) -> None:
     shots = []
     with chromium(executable, tmp_path / "profile") as tab:
@@ -72,8 +85,40 @@ def test_every_page_loads_in_chromium_without_an_exception(executable: str, serv
             # The first page is the default one, served at the root (st.navigation ignores its url_path).
             state = tab.open(f"{served}/", title) if number == 0 else tab.follow(path, title)
             shots.append(tab.screenshot(tmp_path / f"{path}.png"))
-            assert state["exceptions"] == [], (path, state["exceptions"])
-            assert state["dialogs"] == [], (path, state["dialogs"])
-            assert state["title"] == title
-            assert state["navigation"] == list(PAGES.values())
+            assert problems(state, title) == [], path
     assert all(shot.stat().st_size > 10_000 for shot in shots), [(s.name, s.stat().st_size) for s in shots]
+
+
+@dataclass
+class Failing:
+    """The tests' backend, except that every query raises: a page that shows Streamlit's exception box."""
+
+    inner: Any
+    session: Any = None
+    defaults: dict[str, str] = field(default_factory=dict)
+
+    def query(self, statement: queries.Statement) -> list[dict[str, Any]]:
+        raise RuntimeError(f"{MESSAGE} ({statement.text.split()[0]})")
+
+    def call(self, procedure: str, args: Any) -> Any:
+        return self.inner.call(procedure, args)
+
+    def search(self, retriever: str, query: str, limit: int) -> list[dict[str, Any]]:
+        return self.inner.search(retriever, query, limit)
+
+
+MESSAGE = "the session lost its warehouse"
+
+
+def test_a_page_showing_a_streamlit_exception_fails_the_check(
+    executable: str, served: str, app_world: AppWorld, tmp_path: Path
+) -> None:
+    backend.install(lambda: Failing(app_world.local))
+    try:
+        with chromium(executable, tmp_path / "profile") as tab:
+            state = tab.open(f"{served}/", "Targets")
+            tab.screenshot(tmp_path / "exception.png")
+    finally:
+        backend.install(lambda: app_world.local)
+    found = problems(state, "Targets")
+    assert [line for line in found if line.startswith("exception: ") and MESSAGE in line], found

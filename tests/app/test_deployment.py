@@ -127,3 +127,15 @@ def test_the_app_packages_come_from_the_snowflake_channel_with_a_listed_streamli
     # The newest version Snowflake lists for the warehouse runtime (docs/app.md, release notes of 2025-11-20).
     assert pins["streamlit"] == "1.51.0"
     assert set(pins) == {"python", "streamlit", "snowflake-snowpark-python", "pandas", "altair"}
+
+
+def test_dev_and_ci_run_the_streamlit_that_snowflake_installs() -> None:
+    environment = yaml.safe_load((APP / "environment.yml").read_text())
+    wanted = next(item.split("=", 1)[1] for item in environment["dependencies"] if item.startswith("streamlit="))
+    pins = dict(
+        line.split("==", 1) for line in (ROOT / "requirements-dev.txt").read_text().splitlines() if "==" in line
+    )
+    assert pins["streamlit"] == wanted
+    from importlib.metadata import version
+
+    assert version("streamlit") == wanted, "the venv is older than requirements-dev.txt: make test rebuilds it"

@@ -10,8 +10,10 @@ from app.app_world import API_KEY, MAIN, PAGES, AppWorld
 from streamlit.testing.v1 import AppTest
 
 from mixpeek_app import backend
+from mixpeek_app.local import world as worlds
 from mixpeek_app.navigation import visible
 from mixpeek_local.demo.run import NAMESPACE
+from mixpeek_local.emulator.faults import Fault
 
 TIMEOUT = 60
 
@@ -42,7 +44,11 @@ def test_targets_lists_every_target_with_its_health(app_world: AppWorld) -> None
     (health,) = [frame.value for frame in test.dataframe if "FRESHNESS" in frame.value.columns]
     assert set(health["TARGET_TABLE"]) == expected and len(expected) == 2
     failed = health[health["TARGET_TABLE"].str.endswith(app_world.world.failed_target)].iloc[0]
-    assert failed["LAST_STATUS"] == "FAILED" and failed["CONSECUTIVE_FAILURES"] == 1
+    # One failure as the world is built, one more once an operator's test has run a failing sync.
+    failures = app_world.sql(
+        "SELECT COUNT(*) FROM MIXPEEK_SYNC_RUNS WHERE TARGET_TABLE = ? AND STATUS = 'FAILED'", [failed["TARGET_TABLE"]]
+    )[0][0]
+    assert failed["LAST_STATUS"] == "FAILED" and failed["CONSECUTIVE_FAILURES"] == failures >= 1
     assert failed["FRESHNESS"] == "never"
     assert [metric.value for metric in test.metric] == ["2", "1", "0"]
 
@@ -51,7 +57,10 @@ def test_a_failed_target_shows_its_error_in_full(app_world: AppWorld) -> None:
     app_world.hold("reader")
     (error,) = [
         row[0]
-        for row in app_world.sql("SELECT ERROR FROM MIXPEEK_SYNC_RUNS WHERE STATUS = 'FAILED' AND ERROR IS NOT NULL")
+        for row in app_world.sql(
+            "SELECT ERROR FROM MIXPEEK_SYNC_RUNS WHERE STATUS = 'FAILED' AND ERROR IS NOT NULL "
+            "ORDER BY STARTED_AT DESC, RUN_ID DESC LIMIT 1"
+        )
     ]
     test = page("targets")
     options = target_options(test)
@@ -70,45 +79,91 @@ def test_a_reader_sees_no_operator_buttons(app_world: AppWorld) -> None:
     assert not test.button
 
 
-def test_an_operator_sees_run_and_pause_and_they_call_the_procedures(app_world: AppWorld) -> None:
+def configured(app_world: AppWorld, table: str) -> tuple[Any, Any]:
+    """(ENABLED, PAUSED_REASON) of the target as MIXPEEK_SYNC_TARGETS holds it."""
+    (row,) = app_world.sql(
+        "SELECT ENABLED, PAUSED_REASON FROM MIXPEEK_SYNC_TARGETS WHERE COLLECTION_ID = ? AND TARGET_TABLE = ?",
+        [app_world.world.collection_id, table],
+    )
+    return row[0], row[1]
+
+
+def health_of(test: AppTest, table: str) -> Any:
+    (health,) = [frame.value for frame in test.dataframe if "FRESHNESS" in frame.value.columns]
+    return health[health["TARGET_TABLE"] == table].iloc[0]
+
+
+def test_an_operator_pauses_and_resumes_a_target_through_the_procedures(app_world: AppWorld) -> None:
     app_world.hold("operator")
     test = page("targets")
     assert {"run_sync", "pause", "sync_mode", "pause_reason"} <= keys(test)
     documents = next(option for table, option in target_options(test).items() if table.endswith(".MIXPEEK_DOCUMENTS"))
+    table = documents.split(" → ")[1]
+    assert configured(app_world, table) == (True, None)
     test.selectbox(key="target").select(documents).run()
     test.text_input(key="pause_reason").input("reindexing the collection").run()
     test.button(key="pause").click().run()
-    assert not test.exception
-    table = documents.split(" → ")[1]
-    assert app_world.calls[-1] == (
-        "pause_mixpeek_target",
-        (app_world.world.collection_id, table, "reindexing the collection"),
-    )
-    assert any(s.value == "Pause: PAUSED" for s in test.success)
-
-    before = app_world.sql("SELECT COUNT(*) FROM MIXPEEK_SYNC_RUNS WHERE TARGET_TABLE = ?", [table])[0][0]
-    test.button(key="run_sync").click().run()
-    assert not test.exception
-    assert any(s.value == "Sync: SUCCEEDED" for s in test.success)
-    runs = app_world.sql(
-        "SELECT STATUS, MODE FROM MIXPEEK_SYNC_RUNS WHERE TARGET_TABLE = ? ORDER BY STARTED_AT", [table]
-    )
-    assert len(runs) == before + 1 and (runs[-1][0], runs[-1][1]) == ("SUCCEEDED", "incremental")
-
-
-def paused_target() -> None:
-    from mixpeek_app import targets, ui
-
-    target = {"COLLECTION_ID": "col_paused0001", "TARGET_TABLE": "DB.S.T", "ENABLED": False, "PAUSED_REASON": "hold"}
-    targets.operations(ui.start("Targets"), target)
-
-
-def test_a_paused_target_offers_resume_not_pause(app_world: AppWorld) -> None:
-    app_world.hold("operator")
-    test = AppTest.from_function(paused_target, default_timeout=TIMEOUT).run()
+    assert not test.exception, [e.value for e in test.exception]
+    assert configured(app_world, table) == (False, "reindexing the collection")
+    assert [s.value for s in test.success] == ["Pause: paused (reindexing the collection)"]
+    shown = health_of(test, table)
+    assert not shown["ENABLED"] and shown["PAUSED_REASON"] == "reindexing the collection"
     assert "resume" in keys(test) and "pause" not in keys(test)
+
     test.button(key="resume").click().run()
-    assert app_world.calls[-1] == ("resume_mixpeek_target", ("col_paused0001", "DB.S.T"))
+    assert not test.exception, [e.value for e in test.exception]
+    assert configured(app_world, table) == (True, None)
+    assert [s.value for s in test.success] == ["Resume: enabled"]
+    shown = health_of(test, table)
+    assert shown["ENABLED"] and shown["PAUSED_REASON"] is None
+    assert "pause" in keys(test) and "resume" not in keys(test)
+
+
+def test_an_operator_runs_a_sync_now_through_the_procedure(app_world: AppWorld) -> None:
+    app_world.hold("operator")
+    test = page("targets")
+    documents = next(option for table, option in target_options(test).items() if table.endswith(".MIXPEEK_DOCUMENTS"))
+    table = documents.split(" → ")[1]
+    test.selectbox(key="target").select(documents).run()
+    runs = "SELECT RUN_ID, STATUS, MODE FROM MIXPEEK_SYNC_RUNS WHERE TARGET_TABLE = ? ORDER BY STARTED_AT, RUN_ID"
+    before = app_world.sql(runs, [table])
+    test.button(key="run_sync").click().run()
+    assert not test.exception, [e.value for e in test.exception]
+    after = app_world.sql(runs, [table])
+    (new,) = [row for row in after if row[0] not in {old[0] for old in before}]
+    assert (new[1], new[2]) == ("SUCCEEDED", "incremental") and len(after) == len(before) + 1
+    assert [s.value for s in test.success] == ["Sync: SUCCEEDED"]
+    (health,) = app_world.sql(
+        "SELECT LAST_RUN_ID, LAST_STATUS, CONSECUTIVE_FAILURES FROM MIXPEEK_TARGET_HEALTH WHERE TARGET_TABLE = ?",
+        [table],
+    )
+    assert (health[0], health[1], health[2]) == (new[0], "SUCCEEDED", 0)
+    assert health_of(test, table)["LAST_STATUS"] == "SUCCEEDED"
+    (history,) = [f.value for f in test.dataframe if "RUN_ID" in f.value.columns]
+    assert history["RUN_ID"].iloc[0] == new[0], "the run history, newest first, starts with the new run"
+
+
+def test_a_failing_sync_shows_the_procedures_error_and_is_recorded_as_failed(app_world: AppWorld) -> None:
+    app_world.hold("operator")
+    test = page("targets")
+    failed = next(
+        option for table, option in target_options(test).items() if table.endswith(app_world.world.failed_target)
+    )
+    table = failed.split(" → ")[1]
+    test.selectbox(key="target").select(failed).run()
+    test.selectbox(key="sync_mode").select("full").run()
+    count = "SELECT COUNT(*) FROM MIXPEEK_SYNC_RUNS WHERE TARGET_TABLE = ? AND STATUS = 'FAILED'"
+    before = app_world.sql(count, [table])[0][0]
+    app_world.emulator.inject(Fault("status", status=400, message=worlds.FAILURE_MESSAGE))
+    try:
+        test.button(key="run_sync").click().run()
+    finally:
+        app_world.emulator.clear_faults()
+    assert not test.exception, [e.value for e in test.exception]
+    assert not test.success
+    (shown,) = [e.value for e in test.error if e.value.startswith("Sync failed: ")]
+    assert worlds.FAILURE_MESSAGE in shown
+    assert app_world.sql(count, [table])[0][0] == before + 1
 
 
 def test_labels_per_taxonomy_and_the_documents_of_a_label(app_world: AppWorld) -> None:

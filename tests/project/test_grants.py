@@ -212,12 +212,25 @@ def test_the_reader_may_select_every_table_and_use_every_function(
     for entity in entities.values():
         if entity.get_type() == "function":
             assert _privileges(granted, reader, "FUNCTION", qualified_name(entity)) == set(), "unmasked results"
-    for kind, name in (("DATABASE", env["database"]), ("SCHEMA", f"{env['database']}.{env['schema']}")):
-        assert _privileges(granted, reader, kind, name) == {"USAGE"}
+    assert _privileges(granted, reader, "DATABASE", env["database"]) == {"USAGE"}
+    # CREATE STREAMLIT: the reader deploys the app (docs/app.md, the next test).
+    assert _privileges(granted, reader, "SCHEMA", f"{env['database']}.{env['schema']}") == {"USAGE", "CREATE STREAMLIT"}
     assert _privileges(granted, reader, "WAREHOUSE", env["warehouse"]) == {"USAGE"}
-    assert {p for g in granted if g.grantee == reader for p in g.privileges} <= {"USAGE", "SELECT"}
+    assert {p for g in granted if g.grantee == reader for p in g.privileges} <= {"USAGE", "SELECT", "CREATE STREAMLIT"}
     kinds = {"DATABASE", "SCHEMA", "WAREHOUSE", "TABLE", "ALL VIEWS IN SCHEMA", "FUTURE VIEWS IN SCHEMA"}
     assert _grantee_kinds(granted, reader) == kinds, "readers call no procedure"
+
+
+def test_the_app_is_deployed_by_the_reader_with_create_streamlit_and_nothing_more(
+    granted: list[Grant], deployed: list[Executed], env: dict
+) -> None:
+    schema = f"{env['database']}.{env['schema']}".upper()
+    streamlit = [g for g in granted if any("STREAMLIT" in p for p in g.privileges)]
+    assert [(g.privileges, g.kind, g.name, g.grantee, g.role) for g in streamlit] == [
+        (frozenset({"CREATE STREAMLIT"}), "SCHEMA", schema, env["reader_role"], "SYSADMIN")
+    ]
+    (statement,) = [s for s in deployed if "CREATE STREAMLIT" in s.text]
+    assert statement.file == "10_containers.sql"
 
 
 OWNER_ONLY_FUNCTIONS = ("mixpeek_fetch_documents",)

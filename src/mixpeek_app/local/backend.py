@@ -19,7 +19,6 @@ class LocalBackend:
 
     session: Any
     defaults: dict[str, str] = field(default_factory=dict)
-    handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         from mixpeek_local.engine import strict
@@ -31,9 +30,9 @@ class LocalBackend:
 
     def call(self, procedure: str, args: Sequence[Any]) -> Any:
         queries.call(queries.Bundle("LOCAL", "LOCAL"), procedure, args)
-        handler = self.handlers.get(procedure) or _bundle_handler(procedure)
+        handler = _bundle_handler(procedure)
         if handler is None:
-            raise LookupError(f"{procedure} is not a procedure of this bundle yet")
+            raise LookupError(f"{procedure} is not a procedure of this bundle")
         from mixpeek_local.engine import strict
 
         return strict.call(handler, self.session, *args)
