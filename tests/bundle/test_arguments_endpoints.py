@@ -13,6 +13,7 @@ from mixpeek_snowflake.errors import InvalidArgument
 
 CLEAR_TEXT = "http:// would send the API key in clear text; use https:// (http:// is only for 127.0.0.1 or localhost)"
 OUTSIDE_HOSTS = "127.0.0.1, ::1, api.mixpeek.com, localhost"
+NOT_CONFIGURED = "is not the configured Mixpeek API host; allowed:"
 IDENTIFIER_RULE = "an unquoted identifier: a letter or '_', then letters, digits, '_' or '$'"
 
 
@@ -30,9 +31,9 @@ def no_local_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
         ("http://127.0.0.1:8080", False, None),
         ("http://localhost", False, None),
         ("https://localhost:8443", False, None),
-        ("https://evil.test", False, f"host evil.test is not the configured Mixpeek API host; allowed: {OUTSIDE_HOSTS}"),
-        ("https:///v1", False, f"host  is not the configured Mixpeek API host; allowed: {OUTSIDE_HOSTS}"),
-        ("http://127.0.0.1:8080", True, "host 127.0.0.1 is not the configured Mixpeek API host; allowed: api.mixpeek.com"),
+        ("https://evil.test", False, f"host evil.test {NOT_CONFIGURED} {OUTSIDE_HOSTS}"),
+        ("https:///v1", False, f"host  {NOT_CONFIGURED} {OUTSIDE_HOSTS}"),
+        ("http://127.0.0.1:8080", True, f"host 127.0.0.1 {NOT_CONFIGURED} api.mixpeek.com"),
         ("http://api.mixpeek.com", True, CLEAR_TEXT),
         ("http://api.mixpeek.com", False, CLEAR_TEXT),
         ("https://api.mixpeek.com:99999", True, "its port is not a number from 0 to 65535"),

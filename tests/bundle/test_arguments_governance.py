@@ -13,7 +13,7 @@ from mixpeek_snowflake.arguments import allowed_hosts, check_governed, check_new
 from mixpeek_snowflake.errors import InvalidArgument
 
 REFERENCES = (
-    "SELECT POLICY_KIND, REF_COLUMN_NAME FROM TABLE(\"DB\".INFORMATION_SCHEMA.POLICY_REFERENCES("
+    'SELECT POLICY_KIND, REF_COLUMN_NAME FROM TABLE("DB".INFORMATION_SCHEMA.POLICY_REFERENCES('
     "REF_ENTITY_NAME => ?, REF_ENTITY_DOMAIN => 'table'))"
 )
 SHOW = 'SHOW MASKING POLICIES IN SCHEMA "DB"."SC"'
