@@ -20,8 +20,12 @@ def compressed_size(text: str) -> int:
 
 
 def fits(text: str, max_bytes: int = MAX_BOUND_BYTES) -> bool:
-    """True when text, bound alone, stays within max_bytes compressed (short text is not compressed to know)."""
-    return len(text) <= max_bytes or compressed_size(text) <= max_bytes
+    """True when text, bound alone, stays within max_bytes as UTF-8 or compressed (a character is at most 4 bytes, so
+    short text is neither encoded nor compressed to know)."""
+    if 4 * len(text) <= max_bytes:
+        return True
+    encoded = text.encode("utf-8")
+    return len(encoded) <= max_bytes or len(zlib.compress(encoded, 6)) <= max_bytes
 
 
 class RowBatches:
