@@ -209,7 +209,7 @@ CREATE TABLE IF NOT EXISTS <% ctx.env.database %>.<% ctx.env.schema %>.MIXPEEK_I
   COLLECTION_ID VARCHAR COMMENT 'Collection the run submitted its batch for (the collection option), NULL when none',
   TARGET_TABLE VARCHAR COMMENT 'NULL: an ingestion writes no documents table (see STAGE and BUCKET_ID)',
   MODE VARCHAR COMMENT 'ingest',
-  STATUS VARCHAR NOT NULL COMMENT 'RUNNING, SUCCEEDED, FAILED, SKIPPED, CANCELLED or ABANDONED (docs/sync.md)',
+  STATUS VARCHAR NOT NULL COMMENT 'RUNNING, SUCCEEDED, PARTIAL (some files failed: see MIXPEEK_STAGE_FILES), FAILED, SKIPPED, CANCELLED or ABANDONED',
   DRY_RUN BOOLEAN COMMENT 'TRUE when nothing but this row was written',
   STARTED_AT TIMESTAMP_NTZ COMMENT 'Start (UTC)',
   FINISHED_AT TIMESTAMP_NTZ COMMENT 'End (UTC)',

@@ -139,6 +139,18 @@ def _add_procedures(sub: Any) -> None:
     _mixpeek(views)
     _where(views)
 
+    ingest = _procedure(sub, "ingest", "CALL ingest_stage_files: a stage's new and changed files into a Mixpeek bucket")
+    ingest.add_argument("stage", help="the stage: @NAME, @SCHEMA.NAME or @DATABASE.SCHEMA.NAME, with a directory table")
+    ingest.add_argument("bucket", help="Mixpeek bucket id (bkt_…) or name")
+    ingest.add_argument(
+        "--stage-folder",
+        type=Path,
+        help="local engine only (it has no stages): the folder that stands for the stage, its files the stage's",
+    )
+    _options(ingest, "collection=col_…, dry_run=true, on_removed=keep")
+    _mixpeek(ingest)
+    _where(ingest)
+
     search = _procedure(
         sub, "search", "SELECT * FROM TABLE(mixpeek_search(…)): run a retriever; prints rows as JSON", MIXPEEK_VARIABLES
     )
@@ -307,6 +319,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "refresh-labels": commands.run_refresh_labels,
     "enrich": commands.run_enrich,
     "views": commands.run_views,
+    "ingest": commands.run_ingest,
     "search": commands.run_search,
     "runs": commands.run_runs,
     "status": commands.run_status,

@@ -101,6 +101,30 @@ def run_views(args: argparse.Namespace) -> int:
         return emit(create_mixpeek_views(session, args.collection, options(args)))
 
 
+def run_ingest(args: argparse.Namespace) -> int:
+    from mixpeek_local.engine.stages import LocalStages
+    from mixpeek_snowflake.ingest.options import parse_stage
+    from mixpeek_snowflake.procedures import ingest_stage_files
+
+    stage = parse_stage(args.stage)
+    if args.connection and args.stage_folder:
+        raise InvalidArgument("--stage-folder", "it is for the local engine only; with --connection, name a real stage")
+    if not args.connection and (args.stage_folder is None or not args.stage_folder.is_dir()):
+        raise InvalidArgument(
+            "--stage-folder",
+            f"expected an existing folder: the local engine has no stages, so a folder stands for {args.stage} (its "
+            "files are the stage's directory table)",
+        )
+    with procedure_session(args) as session:
+        if args.connection:
+            return emit(ingest_stage_files(session, args.stage, args.bucket, options(args)))
+        database, schema = session.sql("SELECT CURRENT_DATABASE(), CURRENT_SCHEMA()").collect()[0]
+        full = stage.qualified(str(database), str(schema))
+        with LocalStages() as stages:
+            stages.add(f"{full.database}.{full.schema}.{full.name}", args.stage_folder.resolve())
+            return emit(ingest_stage_files(stages.attach(session), args.stage, args.bucket, options(args)))
+
+
 def run_search(args: argparse.Namespace) -> int:
     from mixpeek_snowflake.functions import MixpeekSearch
     from mixpeek_snowflake.search.retrieval import COLUMNS

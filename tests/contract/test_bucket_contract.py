@@ -73,9 +73,12 @@ def test_every_request_the_ingestion_sends_validates_and_every_answer_parses(rec
         elif method == "DELETE":
             assert response.status == 204 and body is None
             kinds.add("delete")
+        elif method == "GET" and path == f"/v1/buckets/{BUCKET}":
+            assert body is None and parse(BucketResponse, response.body).bucket_id == BUCKET
+            kinds.add("bucket")
         else:
             raise AssertionError(f"unexpected request {method} {target}")
-    assert kinds == {"create", "batch", "delete"}
+    assert kinds == {"bucket", "create", "batch", "delete"}
 
 
 def test_bucket_object_batch_and_error_answers_parse_with_the_sdk_models(recorded: tuple[World, list]) -> None:

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from mixpeek_local.emulator import Store
-from mixpeek_local.emulator.buckets import add_bucket
+from mixpeek_local.emulator.buckets import DEMO_BUCKET, DEMO_PROPERTIES, add_bucket
 from mixpeek_local.engine.stages import LocalStages
 from mixpeek_local.output import rows_as_dicts, table
 from mixpeek_snowflake.procedures import ingest_stage_files, sync_mixpeek_collection
 
-BUCKET = "bkt_demo000001"
+BUCKET = DEMO_BUCKET
 STAGE = "PRODUCT_MEDIA"
 VIEWS_SQL = Path(__file__).resolve().parents[3] / "sql" / "70_ingest.sql"
 INGEST_KEYS = ("status", "files_seen", "created", "unchanged", "failed", "batch_ids", "api_requests", "sql_statements")
@@ -26,7 +26,6 @@ LABELS = (
     "SELECT RELATIVE_PATH, LABEL, ROUND(SCORE, 3) AS SCORE FROM MIXPEEK_STAGE_FILE_LABELS WHERE RANK = 1 "
     "ORDER BY RELATIVE_PATH, LABEL LIMIT 8"
 )
-BLOB_TYPES = {"image": "image", "video": "video", "audio": "audio", "pdf": "pdf", "text": "text"}
 
 
 def sample_files(folder: Path, seed: int = 5) -> list[str]:
@@ -70,7 +69,7 @@ def create_join_views(session: Any) -> bool:
 def show_ingest(session: Any, store: Store, say: Callable[[str], None], collection_id: str, folder: Path) -> dict:
     """Files → Mixpeek → Snowflake: ingest a local stage into a bucket, sync, and join each file to its features."""
     namespace = store.namespace_of(collection_id)
-    add_bucket(store, BUCKET, BLOB_TYPES, namespace)
+    add_bucket(store, BUCKET, DEMO_PROPERTIES, namespace)
     stage_folder = folder / "stage-files"
     paths = sample_files(stage_folder)
     database = session.sql("SELECT CURRENT_DATABASE()").collect()[0][0]

@@ -6,6 +6,7 @@ import argparse
 import os
 import threading
 
+from .buckets import DEMO_BUCKET, DEMO_PROPERTIES, add_bucket
 from .retrievers import seed_retriever
 from .seed import seed_collection
 from .server import Emulator
@@ -53,6 +54,7 @@ def build(args: argparse.Namespace) -> Emulator:
         collection_name=args.collection_name,
     )
     seed_retriever(store, collection_id)
+    add_bucket(store, DEMO_BUCKET, DEMO_PROPERTIES, args.namespace)
     return Emulator(
         store,
         api_key=args.api_key,
@@ -69,9 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     emulator = build(args).start()
     print(
         f"Mixpeek emulator at {emulator.sdk_base_url}: collection {args.collection_id} "
-        f"({args.documents} documents) and retriever ret_demo000001 (product-search) in namespace "
-        f"{args.namespace}. Ctrl-C stops it.\nPoint the CLI at it: export MIXPEEK_BASE_URL={emulator.base_url} "
-        f"MIXPEEK_NAMESPACE={args.namespace} MIXPEEK_API_KEY=<the --api-key>",
+        f"({args.documents} documents), retriever ret_demo000001 (product-search) and bucket {DEMO_BUCKET} in "
+        f"namespace {args.namespace}. Ctrl-C stops it.\nPoint the CLI at it: "
+        f"export MIXPEEK_BASE_URL={emulator.base_url} MIXPEEK_NAMESPACE={args.namespace} "
+        "MIXPEEK_API_KEY=<the --api-key>",
         flush=True,
     )
     try:

@@ -10,6 +10,9 @@ from typing import Any
 from .store import DEFAULT_NAMESPACE, Store
 
 ATTRIBUTE = "_bucket_state"
+# The bucket the demo and a standalone emulator hold: one blob property per kind of file a stage may hold.
+DEMO_BUCKET = "bkt_demo000001"
+DEMO_PROPERTIES = {"image": "image", "video": "video", "audio": "audio", "pdf": "pdf", "text": "text"}
 
 
 @dataclass

@@ -101,6 +101,7 @@ class Ingestion:
             self.db.rows(ddl)
         self.runs.start()
         try:
+            api.check_bucket(client, self.request.bucket_id)
             if self.request.options.dry_run:
                 self._plan()
             else:
@@ -114,7 +115,7 @@ class Ingestion:
         except BaseException as exc:
             self.runs.fail(exc, "FAILED")
             raise
-        return self._end("SUCCEEDED")
+        return self._end("PARTIAL" if self.counts.failed else "SUCCEEDED")
 
     def _end(self, status: str) -> dict[str, Any]:
         """Release the lease (when held) and record the run's end in one transaction."""

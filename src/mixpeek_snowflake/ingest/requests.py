@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from mixpeek_snowflake.errors import MixpeekAPIError, truncate
+from mixpeek_snowflake.errors import InvalidArgument, MixpeekAPIError, truncate
 from mixpeek_snowflake.mixpeek.client import MixpeekClient
 
 MAX_URL_CHARS = 2083
@@ -65,6 +65,21 @@ def batch_body(stage: str, items: list[Outgoing]) -> dict[str, Any]:
 
 def _bucket_path(bucket: str, *rest: str) -> str:
     return "/v1/buckets/" + "/".join(quote(part, safe="") for part in (bucket, *rest))
+
+
+def check_bucket(client: MixpeekClient, bucket: str) -> None:
+    """GET /v1/buckets/{bucket} (the SDK's get_bucket): a bucket the namespace does not hold fails the run before any
+    file is sent or recorded."""
+    try:
+        client.request("GET", _bucket_path(bucket))
+    except MixpeekAPIError as exc:
+        if exc.status != 404:
+            raise
+        raise InvalidArgument(
+            "bucket_id",
+            f"{bucket!r} is not a bucket of the namespace (the namespace option or MIXPEEK_NAMESPACE); expected the id "
+            "(bkt_…) or name of one of its buckets",
+        ) from None
 
 
 def create_objects(client: MixpeekClient, bucket: str, stage: str, items: list[Outgoing]) -> list[Outcome]:

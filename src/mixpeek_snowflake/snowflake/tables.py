@@ -274,6 +274,10 @@ INGEST_RUN_COMMENTS = {
     "COLLECTION_ID": "Collection the run submitted its batch for (the collection option), NULL when none",
     "TARGET_TABLE": "NULL: an ingestion writes no documents table (see STAGE and BUCKET_ID)",
     "MODE": "ingest",
+    "STATUS": (
+        "RUNNING, SUCCEEDED, PARTIAL (some files failed: see MIXPEEK_STAGE_FILES), FAILED, SKIPPED, CANCELLED or "
+        "ABANDONED"
+    ),
     "DOCUMENTS_SEEN": "Files of the stage that matched the pattern",
     "INSERTED": "Objects created for new files",
     "UPDATED": "Objects replaced because their file changed",

@@ -96,7 +96,7 @@ def test_failing_files_are_recorded_and_the_rest_are_sent(world: World) -> None:
     world.write("exports/data.bin", b"\x00\x01")
     world.refresh()
     summary = world.ingest(collection=COLLECTION)
-    assert summary["status"] == "SUCCEEDED"
+    assert summary["status"] == "PARTIAL"
     assert (summary["created"], summary["failed"]) == (len(sample_files()), 2)
     rows = world.files()
     assert rows["products/empty.jpg"]["STATUS"] == "FAILED" and "empty" in rows["products/empty.jpg"]["ERROR"]
@@ -106,7 +106,7 @@ def test_failing_files_are_recorded_and_the_rest_are_sent(world: World) -> None:
     world.write("products/empty.jpg", b"\xff\xd8 now a picture")
     world.refresh()
     retried = world.ingest(collection=COLLECTION, blob_type="image", pattern=".*[.]jpg")
-    assert (retried["retried"], retried["created"], retried["failed"]) == (1, 1, 0)
+    assert (retried["status"], retried["retried"], retried["created"], retried["failed"]) == ("SUCCEEDED", 1, 1, 0)
     assert world.files()["products/empty.jpg"]["STATUS"] == "SENT"
 
 
@@ -149,7 +149,8 @@ def test_a_request_stored_but_unanswered_is_retried_with_the_same_keys_and_makes
 def test_a_dry_run_sends_and_records_nothing(world: World) -> None:
     summary = world.ingest(dry_run=True, collection=COLLECTION)
     assert summary["status"] == "SUCCEEDED" and summary["would_send"] == len(sample_files())
-    assert world.buckets.objects[BUCKET] == {} and world.emulator.request_count("/v1/buckets") == 0
+    bucket_requests = [(r.method, r.path) for r in world.emulator.requests if r.path.startswith("/v1/buckets")]
+    assert world.buckets.objects[BUCKET] == {} and bucket_requests == [("GET", f"/v1/buckets/{BUCKET}")]
     assert world.files() == {} and world.stages.fetches == []
     runs = world.rows("SELECT STATUS, DRY_RUN FROM MIXPEEK_INGEST_RUNS")
     assert runs == [{"STATUS": "SUCCEEDED", "DRY_RUN": True}]

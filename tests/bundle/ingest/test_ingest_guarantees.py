@@ -86,6 +86,24 @@ def test_a_missing_stage_or_one_without_a_directory_table_is_named_with_the_fix(
     assert [r["STATUS"] for r in failed] == ["FAILED", "FAILED"] and world.buckets.objects[BUCKET] == {}
 
 
+def test_a_bucket_the_namespace_does_not_hold_fails_the_run_before_any_file_is_recorded(world: World) -> None:
+    world.ingest()
+    before = world.files()
+    for dry_run in (False, True):
+        with pytest.raises(
+            InvalidArgument, match=r"^invalid bucket_id: 'bkt_nowhere' is not a bucket of the namespace"
+        ):
+            world.ingest(bucket="bkt_nowhere", dry_run=dry_run)
+    assert world.files() == before
+    runs = world.rows("SELECT STATUS, BUCKET_ID, ERROR FROM MIXPEEK_INGEST_RUNS ORDER BY STARTED_AT")
+    assert [(r["STATUS"], r["BUCKET_ID"]) for r in runs] == [
+        ("SUCCEEDED", BUCKET),
+        ("FAILED", "bkt_nowhere"),
+        ("FAILED", "bkt_nowhere"),
+    ]
+    assert all("'bkt_nowhere' is not a bucket of the namespace" in r["ERROR"] for r in runs[1:])
+
+
 def test_a_held_lease_skips_the_run_and_sends_nothing(world: World) -> None:
     world.ingest(dry_run=True)
     database = world.rows("SELECT CURRENT_DATABASE() AS D")[0]["D"]

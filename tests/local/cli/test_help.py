@@ -12,6 +12,7 @@ COMMANDS = (
     "refresh-labels",
     "enrich",
     "views",
+    "ingest",
     "search",
     "runs",
     "status",
@@ -40,6 +41,11 @@ HELP = {
     ),
     "enrich": (("--option", "--mixpeek-url", "--namespace", *WHERE), (), (*MIXPEEK, "MIXPEEK_LOCAL_DIR")),
     "views": (("--option", "--mixpeek-url", "--namespace", *WHERE), (), (*MIXPEEK, "MIXPEEK_LOCAL_DIR")),
+    "ingest": (
+        ("--stage-folder", "--option", "--mixpeek-url", "--namespace", *WHERE),
+        (),
+        (*MIXPEEK, "MIXPEEK_LOCAL_DIR"),
+    ),
     "search": (("--limit", "--filters", "--option", "--mixpeek-url", "--namespace"), (("--limit", "10"),), MIXPEEK),
     "runs": (
         ("--limit", "--collection", "--target", "--schema", "--json", *WHERE),
