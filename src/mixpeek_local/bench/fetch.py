@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import pickle
+import tempfile
 import time
 import tracemalloc
 from concurrent.futures import ProcessPoolExecutor
@@ -136,24 +138,101 @@ def convert_pages(bodies: list[bytes], collection: str) -> tuple[int, float]:
 
 
 @dataclass(frozen=True)
-class ConversionRun:
-    """The same pages converted by one process and by two, each half in its own."""
+class ConversionShare:
+    """What one worker did with its share of the pages, on the system-wide monotonic clock."""
 
+    pid: int
     documents: int
-    one_seconds: float
-    two_seconds: float
+    started: float
+    finished: float
+    cpu_seconds: float
+
+
+@dataclass(frozen=True)
+class ConversionTiming:
+    """One timed conversion of every page, split over some workers started together."""
+
+    start: float
+    shares: list[ConversionShare]
+
+    @property
+    def wall_seconds(self) -> float:
+        """From the common start to the last worker's finish."""
+        return max(share.finished for share in self.shares) - self.start
+
+    @property
+    def documents(self) -> int:
+        """Documents converted by all the workers."""
+        return sum(share.documents for share in self.shares)
+
+    @property
+    def late_seconds(self) -> float:
+        """How long after the common start the last worker began (its page loading overran the lead)."""
+        return max(share.started for share in self.shares) - self.start
+
+
+@dataclass(frozen=True)
+class ConversionRun:
+    """The same pages converted by one process and by two, each half in its own; load averages around the runs."""
+
+    one: ConversionTiming
+    two: ConversionTiming
+    load_average: tuple[float, float]
+
+    @property
+    def documents(self) -> int:
+        """Documents converted in each case."""
+        return self.one.documents
+
+    @property
+    def one_seconds(self) -> float:
+        """Wall time of one process converting every page."""
+        return self.one.wall_seconds
+
+    @property
+    def two_seconds(self) -> float:
+        """Wall time of two processes converting half the pages each."""
+        return self.two.wall_seconds
+
+
+START_LEAD_SECONDS = 2.0
+
+
+def convert_share(path: str, collection: str, start: float) -> ConversionShare:
+    """In a worker: read this share's pages from its file and convert one page untimed (both before `start`, a
+    CLOCK_MONOTONIC instant shared by every worker of the run), wait for `start`, then convert every page."""
+    with open(path, "rb") as file:
+        bodies: list[bytes] = pickle.load(file)
+    convert_pages(bodies[:1], collection)
+    time.sleep(max(0.0, start - time.clock_gettime(time.CLOCK_MONOTONIC)))
+    started, cpu = time.clock_gettime(time.CLOCK_MONOTONIC), time.process_time()
+    documents, _ = convert_pages(bodies, collection)
+    finished = time.clock_gettime(time.CLOCK_MONOTONIC)
+    return ConversionShare(os.getpid(), documents, started, finished, time.process_time() - cpu)
+
+
+def timed_conversion(pool: ProcessPoolExecutor, shares: list[list[bytes]], collection: str) -> ConversionTiming:
+    """Each share converted by a worker of its own, all starting at one instant after their pages are loaded."""
+    with tempfile.TemporaryDirectory(prefix="mixpeek-bench-") as folder:
+        paths = []
+        for index, share in enumerate(shares):
+            paths.append(os.path.join(folder, f"share-{index}.pickle"))
+            with open(paths[-1], "wb") as file:
+                pickle.dump(share, file)
+        start = time.clock_gettime(time.CLOCK_MONOTONIC) + START_LEAD_SECONDS
+        futures = [pool.submit(convert_share, path, collection, start) for path in paths]
+        done = [future.result() for future in futures]
+    if len({share.pid for share in done}) != len(done):
+        raise RuntimeError("two shares of the conversion ran in the same worker process")
+    return ConversionTiming(start, done)
 
 
 def conversion_scaling(pool: ProcessPoolExecutor, bodies: list[bytes], collection: str) -> ConversionRun:
-    """Wall time of converting every page in one worker, then half the pages in each of two workers."""
-    started = time.perf_counter()
-    documents, _ = pool.submit(convert_pages, bodies, collection).result()
-    one = time.perf_counter() - started
-    halves = [bodies[0::2], bodies[1::2]]
-    started = time.perf_counter()
-    for future in [pool.submit(convert_pages, half, collection) for half in halves]:
-        future.result()
-    return ConversionRun(documents, one, time.perf_counter() - started)
+    """Every page converted in one worker, then half the pages in each of two workers started together."""
+    before = os.getloadavg()[0]
+    one = timed_conversion(pool, [bodies], collection)
+    two = timed_conversion(pool, [bodies[0::2], bodies[1::2]], collection)
+    return ConversionRun(one, two, (before, os.getloadavg()[0]))
 
 
 def list_bodies(api: tuple[str, str, str], collection: str, page_size: int) -> list[bytes]:

@@ -164,9 +164,10 @@ def _fetch_row(f: Figures) -> Row:
 
 def _conversion_row(f: Figures) -> Row:
     run = f.fetches.conversion
+    before, after = run.load_average
     return Row(
         "CPU-bound conversion, 2 processes vs 1",
-        f"{run.two_seconds:.2f} s in 2",
+        f"{run.two_seconds:.2f} s in 2 (load average {before:.1f} → {after:.1f})",
         f"{run.one_seconds:.2f} s in 1 ({run.documents:,} docs)",
         run.one_seconds / run.two_seconds,
         _times(run.one_seconds / run.two_seconds),
@@ -332,12 +333,16 @@ def ceilings(f: Figures, cpus: int) -> list[str]:
     c = f.setup.config
     cpu, ceiling = fetch_ceiling(f, cpus)
     worker = f.fetches.many.cpu_seconds / max(f.fetches.many.documents, 1)
+    conversion = f.fetches.conversion
+    shares = ", ".join(f"{s.cpu_seconds / max(s.finished - s.started, 1e-9):.0%}" for s in conversion.two.shares)
     return [
         f"Row 4 ceiling here: the fetch stage spends {cpu * 1000:.0f} ms of CPU per page (handler + emulator), so "
         f"with {c.fetch_latency * 1000:.0f} ms latency, {c.partitions} partitions on {cpus} CPUs cannot beat "
         f"{_times(ceiling)} over one partition.",
-        f"Row 5 ceiling here: 2 processes on {cpus} CPUs shared with the load above (1-min load average "
-        f"{f.setup.load_average[0]:.1f} before, {f.setup.load_average[1]:.1f} after).",
+        f"Row 5 ceiling here: 2 processes on {cpus} CPUs shared with the rest of the machine (1-min load average "
+        f"{conversion.load_average[0]:.1f} before the conversion runs, {conversion.load_average[1]:.1f} after); "
+        f"each worker loaded its pages and converted one untimed before the common start; CPU/wall of the two: "
+        f"{shares}; the last began {conversion.two.late_seconds * 1000:.0f} ms after the start.",
         f"Row 6 in context: the handler's whole CPU per document in the fetch stage (HTTP, parse, convert, hash) "
         f"was {worker * 1e6:.0f} µs.",
     ]

@@ -11,6 +11,7 @@ from typing import Any
 
 from .cursors import decode_token, encode_token, fingerprint
 from .docpaths import MISSING, project, resolve
+from .encoding import stored_copy
 from .errors import validation_error
 from .filters import compile_filter
 from .generator import vector_for
@@ -43,7 +44,7 @@ def list_documents(store: Store, collection: dict[str, Any], q: ListQuery) -> di
     print_ = fingerprint(q.filters, q.sort, q.search)
     state = _cursor_state(q, collection_id, print_)
     partition = tuple(state["p"]) if state.get("p") else q.partition
-    ids, docs = store.snapshot(collection_id)
+    ids, docs = store.listing_snapshot(collection_id)
 
     def matches(document_id: str) -> bool:
         return in_partition(document_id, partition) and predicate(docs[document_id]) and _found(docs[document_id], q)
@@ -53,7 +54,8 @@ def list_documents(store: Store, collection: dict[str, Any], q: ListQuery) -> di
     total = sum(1 for i in ids if matches(i)) if q.include_total else None
     base = {"c": collection_id, "f": print_, "p": list(partition) if partition else None}
     next_cursor = encode_token({**base, **next_state}) if next_state else None
-    results = [render(doc, q, vector_indexes(collection)) for doc in page]
+    indexes = vector_indexes(collection)
+    results = [render(doc, q, indexes) for doc in page]
     return response(results, q, next_cursor, total, q.warnings + warnings, cursor_driven=bool(q.cursor))
 
 
@@ -174,7 +176,7 @@ def _sort_key(value: Any) -> tuple[int, Any] | None:
 
 def render(doc: dict[str, Any], q: ListQuery, indexes: dict[str, int]) -> dict[str, Any]:
     """One result document: projected by select, with requested vectors added."""
-    out = project(doc, q.select, ALWAYS_SELECTED) if q.select else dict(doc)
+    out = project(doc, q.select, ALWAYS_SELECTED) if q.select else stored_copy(doc)
     names = _vector_names(q, indexes)
     if names is None:
         return out

@@ -15,6 +15,7 @@ from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from .api import Api, Response
+from .encoding import EncodedDocuments
 from .faults import Fault, FaultQueue
 from .ratelimit import CATEGORY, RateLimit
 from .routes import ROUTES
@@ -72,6 +73,7 @@ class Emulator:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.rate_limit: RateLimit | None = None
+        self.encoded = EncodedDocuments()
 
     @property
     def port(self) -> int:
@@ -210,7 +212,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._fault = fault
         kind = fault.kind if fault else None
         response = self._respond(emulator, fault, body)
-        payload = b"" if response is None else _encode(response, kind)
+        payload = b"" if response is None else _encode(response, kind, emulator.encoded)
         status = 0 if response is None else response.status
         sent = len(payload) // 2 if kind == "truncate" else len(payload)
         namespace = self.headers.get("X-Namespace")
@@ -298,12 +300,12 @@ def _is_listing(method: str, target: str) -> bool:
     return path.endswith("/documents/list") or (method == "GET" and path.endswith("/documents"))
 
 
-def _encode(response: Response, kind: str | None) -> bytes:
+def _encode(response: Response, kind: str | None, encoded: EncodedDocuments) -> bytes:
     if kind == "invalid_json":
         return INVALID_JSON
     if isinstance(response.body, bytes):
         return response.body
-    return json.dumps(response.body, separators=(",", ":")).encode()
+    return encoded.body(response.body)
 
 
 def _request_cursor(target: str, body: bytes) -> str | None:

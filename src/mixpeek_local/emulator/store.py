@@ -32,6 +32,7 @@ class Store:
         self._collection_namespace: dict[str, str] = {}
         self._docs: dict[str, dict[str, dict[str, Any]]] = {}
         self._ids: dict[str, list[str]] = {}
+        self._listed: dict[str, tuple[list[str], dict[str, dict[str, Any]]]] = {}
         self._factories: dict[str, DocumentFactory] = {}
         self._events: list[dict[str, Any]] = []
         self._retrievers: dict[str, dict[str, Any]] = {}
@@ -115,6 +116,7 @@ class Store:
             doc = deep_merge(current, changes)
             doc = deep_merge(doc, {"searchable_at": stamp, "_internal": {"updated_at": stamp}})
             self._docs[collection_id][document_id] = doc
+            self._listed.pop(collection_id, None)
             self._emit("document.updated", collection_id, document_id, stamp)
             return copy.deepcopy(doc)
 
@@ -126,6 +128,7 @@ class Store:
             stamp = self.clock.tick()
             doc = deep_merge(document, {"searchable_at": stamp, "_internal": {"updated_at": stamp}})
             self._docs[collection_id][document_id] = doc
+            self._listed.pop(collection_id, None)
             self._emit("document.updated", collection_id, document_id, stamp)
             return copy.deepcopy(doc)
 
@@ -136,6 +139,7 @@ class Store:
             del self._docs[collection_id][document_id]
             ids = self._ids[collection_id]
             del ids[bisect.bisect_left(ids, document_id)]
+            self._listed.pop(collection_id, None)
             self._emit("document.deleted", collection_id, document_id, self.clock.tick())
 
     def documents(self, collection_id: str) -> list[dict[str, Any]]:
@@ -163,6 +167,16 @@ class Store:
         with self.lock:
             self._require(collection_id)
             return list(self._ids[collection_id]), dict(self._docs[collection_id])
+
+    def listing_snapshot(self, collection_id: str) -> tuple[list[str], dict[str, dict[str, Any]]]:
+        """snapshot(), copied once per change of the collection and shared by every page listed until the next:
+        read-only, never mutate the list or the map."""
+        with self.lock:
+            self._require(collection_id)
+            listed = self._listed.get(collection_id)
+            if listed is None:
+                listed = self._listed[collection_id] = (list(self._ids[collection_id]), dict(self._docs[collection_id]))
+            return listed
 
     def find_documents(self, namespace: str, document_ids: list[str]) -> list[dict[str, Any]]:
         """Stored documents (read-only) with these ids in any collection of a namespace, in request order."""
@@ -236,6 +250,7 @@ class Store:
         if document_id not in self._docs[collection_id]:
             bisect.insort(self._ids[collection_id], document_id)
         self._docs[collection_id][document_id] = doc
+        self._listed.pop(collection_id, None)
 
     def _prepared(self, collection_id: str, document: dict[str, Any], stamped: bool = True) -> dict[str, Any]:
         """A copy of the document in the collection; with `stamped`, missing timestamps are the next tick."""

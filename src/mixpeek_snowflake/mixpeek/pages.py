@@ -13,6 +13,10 @@ EXCERPT_CHARS = 2000
 # A Snowflake FLOAT reaches about 1e308 (https://docs.snowflake.com/en/sql-reference/data-types-numeric), so a
 # longer integer fits no VARIANT number; Python refuses past 4,300 digits anyway (sys.get_int_max_str_digits).
 MAX_INTEGER_DIGITS = 308
+# Each ASCII digit becomes "0" and every other byte a space, so a longer integer literal (JSON numbers are ASCII
+# digits) shows as a run of MAX_INTEGER_DIGITS + 1 zeros: a plain substring search.
+_DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_LONG_RUN = b"0" * (MAX_INTEGER_DIGITS + 1)
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,16 @@ def _integer(text: str) -> int | OversizedInteger:
     return int(text) if digits <= MAX_INTEGER_DIGITS else OversizedInteger(digits)
 
 
+def _may_hold_long_integer(text: str) -> bool:
+    return _LONG_RUN in text.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZEROS)
+
+
 def _loads(text: str) -> Any:
-    return json.loads(text, parse_int=_integer)
+    """json.loads with integers past MAX_INTEGER_DIGITS kept as OversizedInteger; the parse_int hook, a Python call
+    per integer, is only given when the text has a digit run that long."""
+    if _may_hold_long_integer(text):
+        return json.loads(text, parse_int=_integer)
+    return json.loads(text)
 
 
 def parse_body(text: str) -> Any:

@@ -18,6 +18,16 @@ MAX_DOCUMENT_COMPRESSED = 800_000
 MAX_EXCERPT_CHARS = 2000
 MAX_NUMBER_38 = 10**38 - 1
 
+# json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False) builds this very
+# encoder on every call; made once, and without the cycle check (a parsed document has no cycles; on RecursionError
+# the checking one is run, so a cycle or a too-deep document fails exactly as it did).
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=False
+).encode
+_CANONICAL_CHECKED = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+# json.dumps(fields, ensure_ascii=False); fields hold values of a document that has just serialised, so no cycle.
+_FIELDS = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
 
 @dataclass
 class Reject:
@@ -128,7 +138,10 @@ def excerpt(doc: object) -> str:
 
 def canonical_json(doc: object) -> str:
     """Deterministic JSON (sorted keys, no spaces): the stored text and the hash input."""
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    try:
+        return _CANONICAL(doc)
+    except RecursionError:
+        return _CANONICAL_CHECKED(doc)
 
 
 def _document_id(doc: object) -> str | None:
@@ -136,52 +149,55 @@ def _document_id(doc: object) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def _problem(doc: object) -> tuple[str | None, str]:
-    """Serialise one document, returning (canonical JSON, '') or (None, reason)."""
+def _problem(doc: object) -> tuple[str | None, str, bytes]:
+    """Serialise one document, returning (canonical JSON, '', its UTF-8) or (None, reason, b'')."""
     if not isinstance(doc, dict):
-        return None, f"document is a JSON {type(doc).__name__}, not an object"
+        return None, f"document is a JSON {type(doc).__name__}, not an object", b""
     if _document_id(doc) is None:
-        return None, "document_id is missing, empty or not a string"
+        return None, "document_id is missing, empty or not a string", b""
     try:
         text = canonical_json(doc)
-        size = len(text.encode("utf-8"))
+        encoded = text.encode("utf-8")
     except UnicodeEncodeError:
-        return None, "document holds invalid Unicode (an unpaired surrogate escape)"
+        return None, "document holds invalid Unicode (an unpaired surrogate escape)", b""
     except ValueError:
-        return None, "document holds NaN or Infinity, which a Snowflake VARIANT cannot store"
+        return None, "document holds NaN or Infinity, which a Snowflake VARIANT cannot store", b""
     except TypeError:
-        return None, f"document holds an integer of more than {MAX_INTEGER_DIGITS} digits, beyond a FLOAT's range"
+        return None, f"document holds an integer of more than {MAX_INTEGER_DIGITS} digits, beyond a FLOAT's range", b""
     except RecursionError:
-        return None, "document is nested too deeply to serialise"
+        return None, "document is nested too deeply to serialise", b""
+    size = len(encoded)
     if size > MAX_DOCUMENT_BYTES:
-        return None, (
+        reason = (
             f"document is {size} bytes; the sync stores documents of at most {MAX_DOCUMENT_BYTES} bytes (a "
             "VARIANT holds 128 MB, but each document is bound into one staging statement)"
         )
+        return None, reason, b""
     if size > MAX_DOCUMENT_COMPRESSED and not fits(text, MAX_DOCUMENT_COMPRESSED):
-        return None, (
+        reason = (
             f"document is {size} bytes, {compressed_size(text)} compressed; the sync stores documents of at most "
             f"{MAX_DOCUMENT_COMPRESSED} bytes compressed, so that its staging statement stays within Snowflake's 1 MB "
             "(a VARIANT holds 128 MB, but a larger bound statement cannot be retried)"
         )
-    return text, ""
+        return None, reason, b""
+    return text, "", encoded
 
 
 def stage_row(doc: dict[str, Any], text: str, labels: list[dict[str, Any]], collection_id: str | None = None) -> str:
     """The JSON object bound into the stage: typed fields, labels, content hash, and the document text."""
-    return _stage_row(doc, text, labels, collection_id)[0]
+    return _stage_row(doc, text, text.encode("utf-8"), labels, collection_id)[0]
 
 
 def _stage_row(
-    doc: dict[str, Any], text: str, labels: list[dict[str, Any]], collection_id: str | None
+    doc: dict[str, Any], text: str, encoded: bytes, labels: list[dict[str, Any]], collection_id: str | None
 ) -> tuple[str, RowKey]:
     fields = typed_fields(doc)
     if collection_id:
         fields["collection_id"] = collection_id
     fields["labels"] = labels
-    fields["content_hash"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    fields["content_hash"] = hashlib.sha256(encoded).hexdigest()
     key = RowKey(fields["document_id"], parse_timestamp(_internal(doc).get("updated_at")), fields["content_hash"])
-    return json.dumps(fields, ensure_ascii=False)[:-1] + ',"document":' + text + "}", key
+    return _FIELDS(fields)[:-1] + ',"document":' + text + "}", key
 
 
 def convert_page(documents: list[object], collection_id: str | None = None) -> StagedPage:
@@ -192,13 +208,13 @@ def convert_page(documents: list[object], collection_id: str | None = None) -> S
         if isinstance(doc, Unparsed):
             page.rejects.append(Reject(doc.document_id, doc.reason, doc.excerpt))
             continue
-        text, reason = _problem(doc)
+        text, reason, encoded = _problem(doc)
         if text is None or not isinstance(doc, dict):
             page.rejects.append(Reject(_document_id(doc), reason, excerpt(doc)))
             continue
         labels = document_labels(doc)
         page.taxonomy_ids.update(label["taxonomy_id"] for label in labels)
-        row, key = _stage_row(doc, text, labels, collection_id)
+        row, key = _stage_row(doc, text, encoded, labels, collection_id)
         page.rows_json.append(row)
         page.keys.append(key)
         page.notes.extend(Reject(key.document_id, note, text[:MAX_EXCERPT_CHARS]) for note in range_notes(doc))
