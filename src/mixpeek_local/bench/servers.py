@@ -91,7 +91,7 @@ def _cpu() -> float:
 def engine_process(conn: Any) -> None:
     """Child: the local engine (fakesnow, with the project's fixes, and for dlt's loads engine/dlt_fixes.py) until
     told to stop."""
-    from mixpeek_local.engine import dlt_fixes
+    from mixpeek_local.engine import dlt_fixes, table_functions
     from mixpeek_local.engine.server import local_server
 
     try:
@@ -100,6 +100,8 @@ def engine_process(conn: Any) -> None:
             _serve(conn, {"cpu": _cpu}, kwargs)
     except Exception as exc:
         conn.send((False, f"{type(exc).__name__}: {exc}"))
+    finally:
+        table_functions.shutdown()
 
 
 def seed_start(documents: int) -> str:

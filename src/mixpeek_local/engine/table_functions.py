@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -32,6 +33,7 @@ HANDLERS = {
 }
 SECRET_VARIABLES = ("MIXPEEK_API_KEY",)
 MAX_PROCESSES = 16
+PARENT_POLL_SECONDS = 0.5
 UDF_ERROR_ERRNO = 100357
 
 _SOURCE = re.compile(
@@ -178,9 +180,29 @@ def pool() -> ProcessPoolExecutor:
     with _pool_lock:
         if not _pools:
             context = multiprocessing.get_context("spawn")
-            _pools.append(ProcessPoolExecutor(max_workers=MAX_PROCESSES, mp_context=context))
+            _pools.append(
+                ProcessPoolExecutor(
+                    max_workers=MAX_PROCESSES,
+                    mp_context=context,
+                    initializer=_exit_with_parent,
+                    initargs=(os.getpid(),),
+                )
+            )
             atexit.register(shutdown)
         return _pools[0]
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: end this process once the one that started it is gone. A pool's workers hold both ends of its
+    call queue, so a parent killed (or ended by multiprocessing, which joins its children before atexit) without
+    shutdown() would leave them waiting forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent watch", daemon=True).start()
 
 
 def shutdown() -> None:
