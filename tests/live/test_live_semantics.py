@@ -10,7 +10,7 @@ import threading
 from typing import Any
 
 import pytest
-from live.deployment import Deployment
+from live.deployment import ROOT, Deployment
 from live.probes import call_value, create_probe, qualified, run_sql_file, session_as
 from project.sqlfiles import project_env
 
@@ -274,3 +274,19 @@ def test_redeploying_the_tasks_updates_them(deployment: Deployment) -> None:
         tasks = [row.as_dict() for row in session.sql(f"SHOW TASKS LIKE 'MIXPEEK_SYNC_%' IN SCHEMA {schema}").collect()]
     assert len(tasks) == 2 and {t["state"] for t in tasks} == {"suspended"}
     assert all(t.get("overlap_policy", "NO_OVERLAP") == "NO_OVERLAP" for t in tasks), tasks
+
+
+def test_the_packages_the_bundle_and_the_app_name_are_on_the_accounts_anaconda_channel(deployment: Deployment) -> None:
+    shipped = [line.split(">")[0].split("=")[0].strip() for line in (ROOT / "requirements.snowflake.txt").open()]
+    wanted = {name for name in shipped if name and not name.startswith("#")}
+    packages = f"{deployment.env['database']}.INFORMATION_SCHEMA.PACKAGES"
+    rows = deployment.sql(
+        f"SELECT PACKAGE_NAME, VERSION FROM {packages} WHERE LANGUAGE = 'python' AND PACKAGE_NAME IN "
+        f"({', '.join(repr(name) for name in sorted(wanted | {'streamlit'}))})",
+        "owner_role",
+    )
+    offered = {(row["PACKAGE_NAME"], row["VERSION"]) for row in rows}
+    app = (ROOT / "src" / "mixpeek_app" / "environment.yml").read_text()
+    (streamlit,) = [line.split("=", 1)[1].strip() for line in app.splitlines() if line.strip().startswith("- streamlit=")]
+    assert wanted <= {name for name, _ in offered}
+    assert ("streamlit", streamlit) in offered
