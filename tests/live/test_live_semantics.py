@@ -287,6 +287,7 @@ def test_the_packages_the_bundle_and_the_app_name_are_on_the_accounts_anaconda_c
     )
     offered = {(row["PACKAGE_NAME"], row["VERSION"]) for row in rows}
     app = (ROOT / "src" / "mixpeek_app" / "environment.yml").read_text()
-    (streamlit,) = [line.split("=", 1)[1].strip() for line in app.splitlines() if line.strip().startswith("- streamlit=")]
+    pins = [line.strip() for line in app.splitlines()]
+    (streamlit,) = [pin.split("=", 1)[1] for pin in pins if pin.startswith("- streamlit=")]
     assert wanted <= {name for name, _ in offered}
     assert ("streamlit", streamlit) in offered
