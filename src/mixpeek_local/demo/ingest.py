@@ -80,6 +80,8 @@ def show_ingest(session: Any, store: Store, say: Callable[[str], None], collecti
         say(f"CALL ingest_stage_files('@{STAGE}', '{BUCKET}', {{'collection': '{collection_id}'}})")
         summary = ingest_stage_files(staged, f"@{STAGE}", BUCKET, {"collection": collection_id})
         say(table([{key: summary[key] for key in INGEST_KEYS}]))
+        if summary["status"] == "PARTIAL":
+            say("PARTIAL: broken/empty.jpg is empty on purpose; its MIXPEEK_STAGE_FILES row says why, reruns retry it")
         say("Rerun: unchanged files are not sent again")
         rerun = ingest_stage_files(staged, f"@{STAGE}", BUCKET, {"collection": collection_id})
         say(table([{key: rerun[key] for key in INGEST_KEYS}]))
