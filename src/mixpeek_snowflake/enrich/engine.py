@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,7 +21,7 @@ from mixpeek_snowflake.snowflake.binds import MAX_BIND_CHARS, chunk_rows
 from mixpeek_snowflake.snowflake.database import Database
 from mixpeek_snowflake.snowflake.operation_log import OperationLog
 from mixpeek_snowflake.snowflake.tables import OPERATION_RUNS
-from mixpeek_snowflake.snowflake.timestamps import format_timestamp, utc_now
+from mixpeek_snowflake.snowflake.timestamps import format_timestamp, new_run_id, utc_now
 
 log = logging.getLogger("mixpeek_snowflake.enrich")
 SPLITTABLE = (400, 413, 422)
@@ -32,11 +31,6 @@ PARTIAL = "PARTIAL"
 
 class EnrichmentFailed(MixpeekSnowflakeError):
     """The run stopped; what Mixpeek confirmed before the stop is recorded, so a rerun sends only the rest."""
-
-
-def new_run_id(now: datetime) -> str:
-    """A sortable, unique run id such as enrich_20260101T120000Z_1a2b3c4d."""
-    return f"enrich_{now:%Y%m%dT%H%M%SZ}_{uuid.uuid4().hex[:8]}"
 
 
 @dataclass
@@ -74,7 +68,7 @@ class Enrichment:
         self.plan = plan
         self.clock = clock
         self.started_at = clock()
-        self.run_id = new_run_id(self.started_at)
+        self.run_id = new_run_id("enrich", self.started_at)
         self.collection_id = request.collection
         self.counts = Counts()
         self.tables: EnrichTables | None = None

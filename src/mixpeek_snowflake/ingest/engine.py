@@ -6,7 +6,6 @@ import json
 import logging
 import re
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from mixpeek_snowflake.ingest.run_log import RunLog
 from mixpeek_snowflake.ingest.statements import CURRENT_CONTEXT, PAGE_ROWS, IngestTables
 from mixpeek_snowflake.mixpeek.client import MixpeekClient
 from mixpeek_snowflake.snowflake.database import Database
-from mixpeek_snowflake.snowflake.timestamps import format_timestamp, utc_now
+from mixpeek_snowflake.snowflake.timestamps import format_timestamp, new_run_id, utc_now
 
 log = logging.getLogger("mixpeek_snowflake.ingest")
 DIRECTORY_HINT = (
@@ -55,11 +54,6 @@ class Counts:
     batch_ids: list[str] = field(default_factory=list)
 
 
-def new_run_id(now: datetime) -> str:
-    """A sortable, unique run id such as ing_20260101T120000Z_1a2b3c4d."""
-    return f"ing_{now:%Y%m%dT%H%M%SZ}_{uuid.uuid4().hex[:8]}"
-
-
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -73,7 +67,7 @@ class Ingestion:
         self.request = request
         self.clock = clock
         self.started_at = clock()
-        self.run_id = new_run_id(self.started_at)
+        self.run_id = new_run_id("ing", self.started_at)
         self.tables = IngestTables.of(request.stage, "", "")
         self.counts = Counts()
         self.client: MixpeekClient | None = None

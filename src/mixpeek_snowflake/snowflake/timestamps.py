@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 SQL_FORMAT = "YYYY-MM-DD HH24:MI:SS.FF6"
@@ -33,6 +34,11 @@ def format_watermark(value: datetime) -> str:
 def utc_now() -> datetime:
     """The current time as naive UTC, the convention of every TIMESTAMP_NTZ column."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_run_id(prefix: str, now: datetime) -> str:
+    """A sortable, unique run id: prefix, time to the second, 8 random hex digits (run_20260101T120000Z_1a2b3c4d)."""
+    return f"{prefix}_{now:%Y%m%dT%H%M%SZ}_{uuid.uuid4().hex[:8]}"
 
 
 def to_timestamp_ntz(expression: str) -> str:

@@ -7,7 +7,6 @@ import functools
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,7 +19,13 @@ from mixpeek_snowflake.mixpeek.listing import iter_partitioned_pages
 from mixpeek_snowflake.snowflake.binds import MAX_BIND_CHARS, RowBatches
 from mixpeek_snowflake.snowflake.database import Database
 from mixpeek_snowflake.snowflake.identifiers import TableName
-from mixpeek_snowflake.snowflake.timestamps import format_timestamp, format_watermark, parse_timestamp, utc_now
+from mixpeek_snowflake.snowflake.timestamps import (
+    format_timestamp,
+    format_watermark,
+    new_run_id,
+    parse_timestamp,
+    utc_now,
+)
 from mixpeek_snowflake.sync import staging
 from mixpeek_snowflake.sync.definition import Definition, resolve
 from mixpeek_snowflake.sync.dry_plan import DryPlan
@@ -33,11 +38,6 @@ from mixpeek_snowflake.sync.statements import CURRENT_CONTEXT, SyncTables
 from mixpeek_snowflake.sync.target import SchemaFacts, inspect_schema
 
 log = logging.getLogger("mixpeek_snowflake.sync")
-
-
-def new_run_id(now: datetime) -> str:
-    """A sortable, unique run id such as run_20260101T120000Z_1a2b3c4d."""
-    return f"run_{now:%Y%m%dT%H%M%SZ}_{uuid.uuid4().hex[:8]}"
 
 
 class LeaseHeld(SyncConflict):
@@ -68,7 +68,7 @@ class Sync:
         self.request = request
         self.clock = clock
         self.started_at = clock()
-        self.run_id = new_run_id(self.started_at)
+        self.run_id = new_run_id("run", self.started_at)
         self.collection_id = request.collection
         self.mode = request.mode
         self.progress = Progress()

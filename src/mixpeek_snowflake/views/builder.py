@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import uuid
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -15,7 +14,7 @@ from mixpeek_snowflake.snowflake.database import Database
 from mixpeek_snowflake.snowflake.identifiers import TableName, quote
 from mixpeek_snowflake.snowflake.operation_log import OperationLog
 from mixpeek_snowflake.snowflake.tables import OPERATION_RUNS
-from mixpeek_snowflake.snowflake.timestamps import utc_now
+from mixpeek_snowflake.snowflake.timestamps import new_run_id, utc_now
 from mixpeek_snowflake.views.options import ViewRequest
 from mixpeek_snowflake.views.specs import ViewPlan, ViewSpec, excluded_root_keys, plan_views, vector_names
 from mixpeek_snowflake.views.statements import (
@@ -51,7 +50,7 @@ class ViewBuilder:
         source = self._source()
         if self.options.dry_run:
             return self._build(collection, source, started)
-        run_id = f"views_{utc_now():%Y%m%dT%H%M%SZ}_{uuid.uuid4().hex[:8]}"
+        run_id = new_run_id("views", utc_now())
         runs = OperationLog(self.db, source.sibling(OPERATION_RUNS.name), "views", run_id)
         runs.start(collection["collection_id"], source.display, False)
         try:
