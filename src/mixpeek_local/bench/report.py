@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from mixpeek_local.bench.baseline import QuickStartRun
 from mixpeek_local.bench.fetch import ConversionRun, FetchStage
+from mixpeek_local.bench.json_bound import Costs, JsonBound
 from mixpeek_local.bench.measure import SyncRun
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class FetchRuns:
     conversion: ConversionRun
     loads: tuple[int, float]
     converted: tuple[int, float]
+    json_bound: JsonBound
 
 
 @dataclass(frozen=True)
@@ -345,7 +347,31 @@ def ceilings(f: Figures, cpus: int) -> list[str]:
         f"{shares}; the last began {conversion.two.late_seconds * 1000:.0f} ms after the start.",
         f"Row 6 in context: the handler's whole CPU per document in the fetch stage (HTTP, parse, convert, hash) "
         f"was {worker * 1e6:.0f} µs.",
+        json_bound_line(f.fetches.json_bound),
     ]
+
+
+def _library_figures(c: Costs, floor: float) -> str:
+    return (
+        f"{c.library} {c.version} parse {_times(c.loads_seconds / floor)}, canonical text "
+        f"{_times(c.canonical_seconds / floor)} ({c.identical:,} of {c.documents:,} texts identical to stdlib's)"
+    )
+
+
+def json_bound_line(bound: JsonBound) -> str:
+    """Row 6's bound from the same pages: the parse and the canonical text alone, before any other work."""
+    s = bound.stdlib
+    line = (
+        f"Row 6 bound: the parse and the canonical text alone cost, in units of stdlib json.loads: stdlib "
+        f"{_times((s.loads_seconds + s.canonical_seconds) / s.loads_seconds)} (canonical text "
+        f"{_times(s.canonical_seconds / s.loads_seconds)})"
+    )
+    if bound.libraries:
+        figures = "; ".join(_library_figures(c, s.loads_seconds) for c in bound.libraries)
+        line += f"; the JSON libraries of Snowflake's Anaconda channel: {figures}"
+    if bound.missing:
+        line += f"; not installed here: {', '.join(bound.missing)}"
+    return line + f". The best mix of these: {_times(bound.best_ratio())}, against ≤ 1.5× for all the work."
 
 
 def render_context(f: Figures) -> str:

@@ -24,6 +24,7 @@ from mixpeek_local.bench.fetch import (
     loads_seconds,
     worker_pool,
 )
+from mixpeek_local.bench.json_bound import json_bound
 from mixpeek_local.bench.measure import TARGET_TABLE, Servers, SyncRun, engine_session, measure_sync
 from mixpeek_local.bench.report import (
     FetchRuns,
@@ -216,8 +217,11 @@ def _fetch_runs(servers: Servers, config: BenchConfig, pool: Any, step: Steps) -
     )
     loads = min((loads_seconds(bodies) for _ in range(3)), key=lambda run: run[1])
     converted = min((convert_pages(bodies, SMALL) for _ in range(3)), key=lambda run: run[1])
+    bound = step(
+        "the parse and the canonical text alone, stdlib and the channel's JSON libraries", lambda: json_bound(bodies)
+    )
     servers.emulator.call("latency", config.latency)
-    return FetchRuns(one, many, one_emulator_cpu, memory_small, memory_large, conversion, loads, converted)
+    return FetchRuns(one, many, one_emulator_cpu, memory_small, memory_large, conversion, loads, converted, bound)
 
 
 def _ours(servers: Servers, session: Any, mode: str, options: dict[str, Any]) -> LoadRun:
