@@ -276,9 +276,19 @@ def test_redeploying_the_tasks_updates_them(deployment: Deployment) -> None:
     assert all(t.get("overlap_policy", "NO_OVERLAP") == "NO_OVERLAP" for t in tasks), tasks
 
 
+def package_source(deployment: Deployment) -> str:
+    """The schema's effective DEFAULT_PYTHON_ARTIFACT_REPOSITORY ('' where none is set: Anaconda, bcr-2325)."""
+    schema = f"{deployment.env['database']}.{deployment.env['schema']}"
+    rows = deployment.sql(f"SHOW PARAMETERS LIKE 'DEFAULT_PYTHON_ARTIFACT_REPOSITORY' IN SCHEMA {schema}", "owner_role")
+    return str(rows[0].get("value") or "") if rows else ""
+
+
 def test_the_packages_the_bundle_and_the_app_name_are_on_the_accounts_anaconda_channel(deployment: Deployment) -> None:
+    """The app's pin always (Streamlit installs from Anaconda); the bundle's packages where procedures install from
+    Anaconda. Where PyPI is the schema's default (bcr-2325), the deploy and sync tests show they installed."""
     shipped = [line.split(">")[0].split("=")[0].strip() for line in (ROOT / "requirements.snowflake.txt").open()]
-    wanted = {name for name in shipped if name and not name.startswith("#")}
+    from_anaconda = "pypi" not in package_source(deployment).lower()
+    wanted = {name for name in shipped if name and not name.startswith("#")} if from_anaconda else set()
     packages = f"{deployment.env['database']}.INFORMATION_SCHEMA.PACKAGES"
     rows = deployment.sql(
         f"SELECT PACKAGE_NAME, VERSION FROM {packages} WHERE LANGUAGE = 'python' AND PACKAGE_NAME IN "
