@@ -52,3 +52,30 @@ def test_a_missing_library_is_named_and_an_installed_one_measured(monkeypatch: p
     line = json_bound_line(bound)
     assert "ujson 5.4.0 parse" in line and "(0 of 2 texts identical to stdlib's)" in line
     assert "not installed here: python-rapidjson 1.5, simplejson 3.17.6" in line
+
+
+def test_the_rest_is_labels_and_stage_row_of_every_document_over_its_canonical_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[tuple[str, str]] = []
+    monkeypatch.setattr(bound_module, "document_labels", lambda doc: [{"of": doc["document_id"]}])
+
+    def stage_row(doc: dict[str, object], text: str, labels: list[dict[str, object]]) -> str:
+        calls.append((text, labels[0]["of"]))  # type: ignore[arg-type]
+        return text
+
+    monkeypatch.setattr(bound_module, "stage_row", stage_row)
+    assert bound_module.rest_seconds([BODY]) >= 0
+    texts = [json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False) for doc in DOCS]
+    assert calls == [(texts[0], "d1"), (texts[1], "d2")] * 3
+
+
+def test_the_line_adds_the_rest_to_the_best_mix_and_to_the_fastest_parse_alone() -> None:
+    stdlib = Costs("json (stdlib)", "", 2, loads_seconds=4.0, canonical_seconds=3.0, identical=2)
+    fast_parse = Costs("a", "1", 2, loads_seconds=2.0, canonical_seconds=5.0, identical=2)
+    bound = JsonBound(stdlib, [fast_parse], [], rest_seconds=2.0)
+    assert bound.rest_ratio() == pytest.approx(0.5)
+    line = json_bound_line(bound)
+    assert "The best mix of these: 1.25×" in line
+    assert "on its own: 0.50×; so the conversion costs at least 1.75× with these libraries" in line
+    assert "and 1.00× even with no canonical text" in line
