@@ -173,11 +173,14 @@ class ConversionTiming:
 
 @dataclass(frozen=True)
 class ConversionRun:
-    """The same pages converted by one process and by two, each half in its own; load averages around the runs."""
+    """The same pages converted by one process and by two, each half in its own, in alternating rounds; `one` and
+    `two` are each case's fastest round (the least disturbed by the rest of the machine); load averages around."""
 
     one: ConversionTiming
     two: ConversionTiming
     load_average: tuple[float, float]
+    one_rounds: tuple[float, ...] = ()
+    two_rounds: tuple[float, ...] = ()
 
     @property
     def documents(self) -> int:
@@ -196,6 +199,9 @@ class ConversionRun:
 
 
 START_LEAD_SECONDS = 2.0
+# A 2-vCPU VM's speed drifts by a quarter from second to second (a fixed Python loop took 0.25 to 0.32 s, five times in
+# a row, idle), so one timing per case says more about the drift than about the two processes.
+CONVERSION_ROUNDS = 3
 
 
 def convert_share(path: str, collection: str, start: float) -> ConversionShare:
@@ -227,12 +233,19 @@ def timed_conversion(pool: ProcessPoolExecutor, shares: list[list[bytes]], colle
     return ConversionTiming(start, done)
 
 
-def conversion_scaling(pool: ProcessPoolExecutor, bodies: list[bytes], collection: str) -> ConversionRun:
-    """Every page converted in one worker, then half the pages in each of two workers started together."""
+def conversion_scaling(
+    pool: ProcessPoolExecutor, bodies: list[bytes], collection: str, rounds: int = CONVERSION_ROUNDS
+) -> ConversionRun:
+    """Every page converted in one worker, then half the pages in each of two workers started together; `rounds`
+    times, alternating, keeping each case's fastest."""
     before = os.getloadavg()[0]
-    one = timed_conversion(pool, [bodies], collection)
-    two = timed_conversion(pool, [bodies[0::2], bodies[1::2]], collection)
-    return ConversionRun(one, two, (before, os.getloadavg()[0]))
+    ones, twos = [], []
+    for _ in range(rounds):
+        ones.append(timed_conversion(pool, [bodies], collection))
+        twos.append(timed_conversion(pool, [bodies[0::2], bodies[1::2]], collection))
+    one, two = (min(timings, key=lambda t: t.wall_seconds) for timings in (ones, twos))
+    walls = tuple(t.wall_seconds for t in ones), tuple(t.wall_seconds for t in twos)
+    return ConversionRun(one, two, (before, os.getloadavg()[0]), *walls)
 
 
 def list_bodies(api: tuple[str, str, str], collection: str, page_size: int) -> list[bytes]:

@@ -9,8 +9,9 @@ import math
 
 import pytest
 
+from mixpeek_local.bench.fetch import CONVERSION_ROUNDS
 from mixpeek_local.bench.report import build_rows, ceilings, ideal_requests, render_context, render_table
-from mixpeek_local.bench.run import CONVERSION_REPEATS, BenchConfig, bench_main, run_bench
+from mixpeek_local.bench.run import CONVERSION_REPEATS, FETCH_ROUNDS, BenchConfig, bench_main, run_bench
 
 CONFIG = BenchConfig(
     documents=160,
@@ -68,6 +69,15 @@ def test_the_fetch_stage_lists_every_document_in_each_shape(figures):
     assert small > CONFIG.page_size * 1024 and large > CONFIG.page_size * 1024 and large / small < 1.6, (small, large)
     assert f.one.runs[0].peak_bytes is None
     assert f.conversion.documents == f.loads[0] == f.converted[0] == CONVERSION_REPEATS * CONFIG.baseline_documents
+
+
+def test_rows_4_and_5_keep_the_fastest_of_their_rounds(figures):
+    f = figures.fetches
+    assert len(f.rounds.one) == len(f.rounds.many) == FETCH_ROUNDS
+    assert (f.one.wall_seconds, f.many.wall_seconds) == (min(f.rounds.one), min(f.rounds.many))
+    c = f.conversion
+    assert len(c.one_rounds) == len(c.two_rounds) == CONVERSION_ROUNDS
+    assert (c.one_seconds, c.two_seconds) == (min(c.one_rounds), min(c.two_rounds))
 
 
 def test_incremental_fetches_the_changed_documents(figures):
