@@ -72,23 +72,28 @@ def costs(
     library: str, version: str, loads: Callable[[str], Any], canonical: Callable[[object], str], bodies: list[str]
 ) -> Costs:
     """Best of three for each part; `identical` counts the documents whose canonical text is stdlib's, byte for byte."""
-    documents = [doc for body in bodies for doc in json.loads(body)["results"]]
-    loads_seconds = min(_seconds(lambda: [loads(body) for body in bodies]) for _ in range(3))
-    canonical_seconds = min(_seconds(lambda: [canonical(doc) for doc in documents]) for _ in range(3))
+    documents = _documents(bodies)
+    loads_seconds = _best_of_three(lambda: [loads(body) for body in bodies])
+    canonical_seconds = _best_of_three(lambda: [canonical(doc) for doc in documents])
     identical = sum(canonical(doc) == canonical_json(doc) for doc in documents)
     return Costs(library, version, len(documents), loads_seconds, canonical_seconds, identical)
 
 
 def rest_seconds(bodies: list[str]) -> float:
     """Best of three: labels and stage row of every document, its canonical text made beforehand and not counted."""
-    documents = [doc for body in bodies for doc in json.loads(body)["results"]]
+    documents = _documents(bodies)
     texts = [canonical_json(doc) for doc in documents]
-    return min(
-        _seconds(
-            lambda: [stage_row(doc, text, document_labels(doc)) for doc, text in zip(documents, texts, strict=True)]
-        )
-        for _ in range(3)
+    return _best_of_three(
+        lambda: [stage_row(doc, text, document_labels(doc)) for doc, text in zip(documents, texts, strict=True)]
     )
+
+
+def _documents(bodies: list[str]) -> list[Any]:
+    return [doc for body in bodies for doc in json.loads(body)["results"]]
+
+
+def _best_of_three(work: Callable[[], object]) -> float:
+    return min(_seconds(work) for _ in range(3))
 
 
 def _seconds(work: Callable[[], object]) -> float:
